@@ -1,0 +1,23 @@
+// How a CLI command plugs into the `ketenflow` binary: each command lives in
+// its own cmd_*.cc file and exposes one add_*_command() that registers a
+// CLI11 subcommand. The callback stores the command's exit code in `exit_code`.
+// Commands print results to stdout and problems to stderr as one line
+// starting with "ketenflow: ".
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace ketenflow::cli {
+
+void add_chains_command(CLI::App& app, int& exit_code);
+void add_ingest_command(CLI::App& app, int& exit_code);
+void add_kpi_command(CLI::App& app, int& exit_code);
+void add_path_command(CLI::App& app, int& exit_code);
+void add_rebuild_command(CLI::App& app, int& exit_code);
+void add_rejects_command(CLI::App& app, int& exit_code);
+void add_simulate_command(CLI::App& app, int& exit_code);
+
+// Prints "ketenflow: <message>" to stderr and returns 1.
+int fail(const std::string& message);
+
+}  // namespace ketenflow::cli

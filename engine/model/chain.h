@@ -1,0 +1,58 @@
+// A chain definition, indexed for the hot path.
+//
+// ChainModel wraps a ketenflow.v1.Chain (the schema of chain files) with
+// lookups by id. It is immutable once built and safe to share between threads.
+// Build one with make_chain_model(), which checks the definition and reports
+// every problem; chain files are loaded by chain_file.h.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "ketenflow/v1/chain.pb.h"
+#include "model/result.h"
+
+namespace date {
+class time_zone;
+}
+
+namespace ketenflow::model {
+
+struct MilestoneInfo {
+  int stage = -1;                  // index into ChainModel::def.stages()
+  std::vector<int> partners;       // indexes into def.partners(), sorted
+  bool terminal = false;
+};
+
+struct ChainModel {
+  v1::Chain def;
+  const date::time_zone* zone = nullptr;
+  std::unordered_map<std::string, int> stage_index;
+  std::unordered_map<std::string, int> milestone_index;
+  std::unordered_map<std::string, int> partner_index;
+  std::vector<MilestoneInfo> milestones;  // parallel to def.milestones()
+  // norm_days[from * stage_count + to], negative when no norm is set.
+  std::vector<double> norm_days;
+
+  int stage_count() const { return def.stages_size(); }
+  const std::string& stage_id(int stage) const { return def.stages(stage).id(); }
+  uint32_t stage_rank(int stage) const { return def.stages(stage).rank(); }
+  // Norm for the transition from -> to in days, if the chain sets one.
+  std::optional<double> norm(int from, int to) const;
+  // Index of a milestone, partner or stage, or -1.
+  int milestone(std::string_view id) const;
+  int partner(std::string_view id) const;
+  int stage(std::string_view id) const;
+  bool partner_may_report(int milestone, int partner) const;
+};
+
+// Checks `def` (unique ids, known references, valid time zone, norms between
+// known stages) and builds the lookups. Every problem is reported, one per
+// line, in the error message.
+Result<ChainModel> make_chain_model(v1::Chain def);
+
+}  // namespace ketenflow::model
