@@ -23,8 +23,8 @@ class time_zone;
 namespace ketenflow::model {
 
 struct MilestoneInfo {
-  int stage = -1;                  // index into ChainModel::def.stages()
-  std::vector<int> partners;       // indexes into def.partners(), sorted
+  int stage = -1;             // index into ChainModel::def.stages()
+  std::vector<int> partners;  // indexes into def.partners(), sorted
   bool terminal = false;
 };
 

@@ -1,0 +1,179 @@
+// ketenflow ingest: files through the pipeline into a store.
+#include <chrono>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+
+#include "cli/command.h"
+#include "cli/common.h"
+#include "ingest/file_ingest.h"
+#include "model/chain_file.h"
+#include "model/time.h"
+
+namespace ketenflow::cli {
+namespace {
+
+struct IngestArgs {
+  std::string data;
+  std::string chains;
+  std::string infer_chain;
+  std::string format;
+  std::string chain_id;
+  std::string time_zone = "Europe/Amsterdam";
+  ingest::CsvMapping csv;
+  size_t batch = 20000;
+  bool sync = false;
+  bool quiet = false;
+  std::vector<std::string> files;
+};
+
+Result<ingest::FileFormat> format_of(const IngestArgs& args, const std::string& file) {
+  if (!args.format.empty()) return ingest::parse_file_format(args.format);
+  const std::string ext = std::filesystem::path(file).extension().string();
+  if (ext == ".ndjson" || ext == ".jsonl" || ext == ".json") return ingest::FileFormat::kNdjson;
+  if (ext == ".csv") return ingest::FileFormat::kCsv;
+  if (ext == ".pb") return ingest::FileFormat::kPb;
+  return Error{file + ": cannot tell the format from the name; give --format ndjson|csv|pb"};
+}
+
+std::string summary(const ingest::BatchCounts& c) {
+  std::string out = "accepted " + std::to_string(c.accepted) + ", duplicates " +
+                    std::to_string(c.duplicates) + ", rejected " + std::to_string(c.rejected);
+  if (!c.rejected_by_code.empty()) {
+    out += " (";
+    bool first = true;
+    for (const auto& [code, n] : c.rejected_by_code) {
+      out += (first ? "" : ", ") + code + " " + std::to_string(n);
+      first = false;
+    }
+    out += ")";
+  }
+  return out;
+}
+
+int run_ingest(IngestArgs& args) {
+  if (args.chains.empty() == args.infer_chain.empty() && !args.chains.empty()) {
+    return fail("give either --chains or --infer-chain, not both");
+  }
+  ingest::ChainSetup setup;
+  if (!args.chains.empty()) {
+    auto chains = model::load_chains(args.chains);
+    if (!chains) return fail(chains.error());
+    setup.chains = std::move(*chains);
+  }
+  setup.infer_chain = args.infer_chain;
+  setup.infer_time_zone = args.time_zone;
+
+  store::StoreOptions store_options;
+  store_options.sync = args.sync;
+  auto store = store::Store::open(args.data, store_options);
+  if (!store) return fail(store.error());
+  auto pipeline = ingest::Pipeline::open(**store, std::move(setup));
+  if (!pipeline) return fail(pipeline.error());
+  if ((*pipeline)->chains().empty()) {
+    return fail("no chains: give --chains PATH or --infer-chain NAME");
+  }
+
+  // CSV rows carry no chain id: take --chain, the inferred chain, or the only one.
+  std::string csv_chain = args.chain_id.empty() ? args.infer_chain : args.chain_id;
+  if (csv_chain.empty() && (*pipeline)->chains().size() == 1) {
+    csv_chain = (*pipeline)->chains()[0].def.id();
+  }
+  auto zone = model::find_zone(args.time_zone);
+  if (!zone) return fail(zone.error());
+  for (const auto& chain : (*pipeline)->chains()) {
+    if (chain.def.id() == csv_chain) *zone = chain.zone;
+  }
+  args.csv.chain_id = csv_chain;
+  args.csv.zone = *zone;
+
+  ingest::BatchCounts total;
+  const auto started = std::chrono::steady_clock::now();
+  for (const std::string& file : args.files) {
+    auto format = format_of(args, file);
+    if (!format) return fail(format.error());
+    if (*format == ingest::FileFormat::kCsv && csv_chain.empty()) {
+      return fail(file + ": CSV rows carry no chain id; give --chain ID");
+    }
+    ingest::FileIngestOptions options;
+    options.read.format = *format;
+    options.read.csv = args.csv;
+    options.read.batch_records = args.batch;
+    const auto file_started = std::chrono::steady_clock::now();
+    auto last_report = file_started;
+    if (!args.quiet) {
+      options.progress = [&](const ingest::FileIngestProgress& p) {
+        const auto now = std::chrono::steady_clock::now();
+        if (now - last_report < std::chrono::seconds(5)) return;
+        last_report = now;
+        std::cerr << "ketenflow: " << file << ": "
+                  << (p.bytes_done * 100 / std::max<uint64_t>(1, p.bytes_total)) << "% ("
+                  << summary(p.counts) << ")\n";
+      };
+    }
+    auto result = ingest::ingest_file(**pipeline, **store, file, options);
+    if (!result) return fail(result.error());
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - file_started).count();
+    const uint64_t records =
+        result->counts.accepted + result->counts.duplicates + result->counts.rejected;
+    std::cout << file << ": " << summary(result->counts);
+    if (result->resumed_at > 0) {
+      std::cout << (result->resumed_at >= result->size
+                        ? " (already ingested)"
+                        : " (resumed at byte " + std::to_string(result->resumed_at) + ")");
+    }
+    if (seconds > 0 && records > 0) {
+      std::cout << " in " << std::to_string(seconds).substr(0, 5) << " s, "
+                << static_cast<uint64_t>(records / seconds) << " records/s";
+    }
+    std::cout << "\n";
+    ingest::add_counts(total, result->counts);
+  }
+  if (args.files.size() > 1) std::cout << "total: " << summary(total) << "\n";
+  if (total.rejected > 0) {
+    std::cout << "see the rejected records with: ketenflow rejects --data " << args.data << "\n";
+  }
+  (void)started;
+  return 0;
+}
+
+}  // namespace
+
+void add_ingest_command(CLI::App& app, int& exit_code) {
+  auto args = std::make_shared<IngestArgs>();
+  CLI::App* cmd = app.add_subcommand(
+      "ingest", "Ingest event files (NDJSON, CSV, length-delimited protobuf) into a store");
+  cmd->add_option("--data", args->data, "Store folder (created when missing)")->required();
+  cmd->add_option("--chains", args->chains, "Chain file or folder of chain files");
+  cmd->add_option("--infer-chain", args->infer_chain,
+                  "Infer a chain with this id from the log (every activity a stage)");
+  cmd->add_option("--format", args->format, "ndjson | csv | pb (default: from the file name)");
+  cmd->add_option("--chain", args->chain_id, "Chain id of CSV rows (default: the only chain)");
+  cmd->add_option("--time-zone", args->time_zone,
+                  "Zone of CSV times without offset and of inferred chains")
+      ->capture_default_str();
+  cmd->add_option("--case-column", args->csv.case_column, "CSV: client_ref column")
+      ->capture_default_str();
+  cmd->add_option("--activity-column", args->csv.activity_column, "CSV: milestone column")
+      ->capture_default_str();
+  cmd->add_option("--time-column", args->csv.time_column, "CSV: occurred_at column")
+      ->capture_default_str();
+  cmd->add_option("--partner-column", args->csv.partner_column, "CSV: partner column")
+      ->capture_default_str();
+  cmd->add_option("--resource-column", args->csv.resource_column,
+                  "CSV: partner when the partner column is empty")
+      ->capture_default_str();
+  cmd->add_option("--id-column", args->csv.id_column,
+                  "CSV: event_id column (default: a hash of the row)");
+  cmd->add_option("--recorded-column", args->csv.recorded_column, "CSV: recorded_at column");
+  cmd->add_option("--batch", args->batch, "Records per atomic batch")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000000));
+  cmd->add_flag("--sync", args->sync, "fsync every batch (survives a machine crash)");
+  cmd->add_flag("--quiet", args->quiet, "No progress lines");
+  cmd->add_option("FILE", args->files, "Files to ingest")->required()->check(CLI::ExistingFile);
+  cmd->callback([args, &exit_code] { exit_code = run_ingest(*args); });
+}
+
+}  // namespace ketenflow::cli

@@ -1,0 +1,41 @@
+// Ingest of whole files through the pipeline, resumable: each batch is
+// written together with the file's byte position (meta "source/file:PATH"),
+// so rerunning an interrupted ingest with the same files continues after the
+// last applied batch and ends in the same state as an uninterrupted run.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "ingest/file_source.h"
+#include "ingest/pipeline.h"
+
+namespace ketenflow::ingest {
+
+struct FileIngestProgress {
+  const std::string& file;
+  uint64_t bytes_done;
+  uint64_t bytes_total;
+  const BatchCounts& counts;  // of this file so far
+};
+
+struct FileIngestOptions {
+  FileReadOptions read;
+  // Called after every applied batch.
+  std::function<void(const FileIngestProgress&)> progress;
+};
+
+struct FileIngestResult {
+  BatchCounts counts;
+  // Bytes already applied by an earlier run (resumed from there).
+  uint64_t resumed_at = 0;
+  uint64_t size = 0;
+};
+
+Result<FileIngestResult> ingest_file(Pipeline& pipeline, const store::Store& store,
+                                     const std::string& path, const FileIngestOptions& options);
+
+// Adds `from` to `into`.
+void add_counts(BatchCounts& into, const BatchCounts& from);
+
+}  // namespace ketenflow::ingest

@@ -1,0 +1,276 @@
+#include "ingest/pipeline.h"
+
+#include <chrono>
+#include <unordered_map>
+
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+#include <google/protobuf/util/json_util.h>
+#include <xxhash.h>
+
+#include "ingest/projection.h"
+#include "model/inferred_chain.h"
+#include "model/time.h"
+#include "path/path.h"
+#include "store/chains.h"
+#include "store/keys.h"
+
+namespace ketenflow::ingest {
+namespace {
+
+// Canonical bytes of an event: deterministic serialization, so that the same
+// event always hashes the same whatever form it arrived in.
+std::string canonical_bytes(const v1::ClientEvent& event) {
+  std::string out;
+  {
+    google::protobuf::io::StringOutputStream stream(&out);
+    google::protobuf::io::CodedOutputStream coded(&stream);
+    coded.SetSerializationDeterministic(true);
+    event.SerializeToCodedStream(&coded);
+  }
+  return out;
+}
+
+// Kept with a reject. Records rejected for carrying a raw identifier are
+// kept with that identifier blanked out.
+std::string kept_record(const SourceRecord& record, const Rejection& why) {
+  if (record.event && (why.code == "bsn_client_ref" || why.code == "email_client_ref")) {
+    v1::ClientEvent masked = *record.event;
+    masked.set_client_ref("<removed>");
+    std::string json;
+    (void)google::protobuf::util::MessageToJsonString(masked, &json);
+    return json;
+  }
+  return record.raw.substr(0, kMaxEventBytes);
+}
+
+struct Accepted {
+  const SourceRecord* record;
+  model::ChainModel* chain;
+  std::string bytes;
+  uint64_t hash;
+};
+
+struct ClientChange {
+  model::ChainModel* chain;
+  std::string client;
+  std::vector<v1::PathInput> added;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Pipeline>> Pipeline::open(store::Store& store, ChainSetup setup) {
+  std::unique_ptr<Pipeline> pipeline(new Pipeline(store));
+  auto stored = store::load_chains(store);
+  if (!stored) return Error{stored.error()};
+  pipeline->chains_ = std::move(*stored);
+  pipeline->chain_dirty_.assign(pipeline->chains_.size(), false);
+
+  for (auto& chain : setup.chains) {
+    if (model::ChainModel* known = pipeline->find_chain(chain.def.id())) {
+      if (known->def.SerializeAsString() != chain.def.SerializeAsString()) {
+        return Error{"chain \"" + chain.def.id() +
+                     "\" differs from the definition this store was built with; run "
+                     "`ketenflow rebuild --data DIR --chains PATH` to apply the new definition"};
+      }
+      continue;
+    }
+    pipeline->chains_.push_back(std::move(chain));
+    pipeline->chain_dirty_.push_back(true);
+  }
+  if (!setup.infer_chain.empty()) {
+    if (model::ChainModel* known = pipeline->find_chain(setup.infer_chain)) {
+      if (!known->def.inferred()) {
+        return Error{"chain \"" + setup.infer_chain +
+                     "\" is defined by a chain file in this store; pick another name to infer"};
+      }
+    } else {
+      auto inferred = model::make_inferred_chain(setup.infer_chain, setup.infer_time_zone);
+      if (!inferred) return Error{inferred.error()};
+      pipeline->chains_.push_back(std::move(*inferred));
+      pipeline->chain_dirty_.push_back(true);
+    }
+  }
+
+  auto counters = store.get(store::Cf::kMeta, store::kCountersKey);
+  if (!counters) return Error{counters.error()};
+  if (counters->has_value() && !pipeline->counters_.ParseFromString(**counters)) {
+    return Error{"store meta counters are corrupt"};
+  }
+  return pipeline;
+}
+
+model::ChainModel* Pipeline::find_chain(const std::string& id) {
+  for (auto& chain : chains_) {
+    if (chain.def.id() == id) return &chain;
+  }
+  return nullptr;
+}
+
+Result<BatchCounts> Pipeline::apply(std::vector<SourceRecord>& records, const std::string& source,
+                                    const std::vector<MetaEntry>& positions) {
+  rocksdb::WriteBatch batch;
+  BatchCounts counts;
+  const auto now = std::chrono::system_clock::now();
+  const int64_t now_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+
+  const auto reject = [&](const SourceRecord& record, const Rejection& why) {
+    v1::Reject r;
+    r.set_seq(counters_.next_reject_seq());
+    r.set_source(source);
+    r.set_position(record.position);
+    r.set_code(why.code);
+    r.set_reason(why.reason);
+    r.set_record(kept_record(record, why));
+    *r.mutable_rejected_at() = model::from_ms(now_ms);
+    batch.Put(store_.cf(store::Cf::kRejects), store::reject_key(r.seq()), r.SerializeAsString());
+    counters_.set_next_reject_seq(r.seq() + 1);
+    ++counts.rejected;
+    ++counts.rejected_by_code[why.code];
+  };
+
+  // 1. Decode errors, size and validation.
+  std::vector<Accepted> candidates;
+  candidates.reserve(records.size());
+  for (const SourceRecord& record : records) {
+    if (record.raw.size() > kMaxEventBytes) {
+      reject(record, {"too_large", "record is " + std::to_string(record.raw.size()) +
+                                       " bytes; events may be at most 64 KiB"});
+      continue;
+    }
+    if (!record.event) {
+      reject(record, record.decode_error);
+      continue;
+    }
+    const v1::ClientEvent& event = *record.event;
+    model::ChainModel* chain = find_chain(event.chain_id());
+    if (chain != nullptr && chain->def.inferred() &&
+        model::extend_inferred_chain(*chain, event.type(), event.partner_id())) {
+      chain_dirty_[chain - chains_.data()] = true;
+    }
+    if (auto why = validate(event, chain)) {
+      reject(record, *why);
+      continue;
+    }
+    std::string bytes = canonical_bytes(event);
+    const uint64_t hash = XXH3_64bits(bytes.data(), bytes.size());
+    candidates.push_back({&record, chain, std::move(bytes), hash});
+  }
+
+  // 2. Dedupe against this batch and the store; check correction targets.
+  std::vector<std::string> lookup;
+  std::unordered_map<std::string, size_t> lookup_index;
+  const auto want = [&](std::string key) {
+    if (lookup_index.emplace(key, lookup.size()).second) lookup.push_back(std::move(key));
+  };
+  for (const Accepted& a : candidates) {
+    const v1::ClientEvent& e = *a.record->event;
+    want(store::event_id_key(e.chain_id(), e.event_id()));
+    if (!e.corrects_event_id().empty()) {
+      want(store::event_id_key(e.chain_id(), e.corrects_event_id()));
+    }
+  }
+  auto found = store_.multi_get(store::Cf::kEventIds, lookup);
+  if (!found) return Error{found.error()};
+  std::unordered_map<std::string, v1::EventIdRecord> known;
+  for (size_t i = 0; i < lookup.size(); ++i) {
+    if (!(*found)[i]) continue;
+    v1::EventIdRecord rec;
+    if (!rec.ParseFromString(*(*found)[i])) return Error{"store event_ids entry is corrupt"};
+    known.emplace(lookup[i], std::move(rec));
+  }
+
+  std::unordered_map<std::string, ClientChange> changes;
+  for (Accepted& a : candidates) {
+    const v1::ClientEvent& e = *a.record->event;
+    std::string id_key = store::event_id_key(e.chain_id(), e.event_id());
+    if (auto it = known.find(id_key); it != known.end()) {
+      if (it->second.payload_hash() == a.hash) {
+        ++counts.duplicates;
+      } else {
+        reject(*a.record,
+               {"event_id_conflict",
+                "event_id " + e.event_id() + " was already accepted with a different payload"});
+      }
+      continue;
+    }
+    if (!e.corrects_event_id().empty()) {
+      auto target = known.find(store::event_id_key(e.chain_id(), e.corrects_event_id()));
+      if (target != known.end() && target->second.client_ref() != e.client_ref()) {
+        reject(*a.record, {"correction_other_client", "event " + e.event_id() + " corrects " +
+                                                          e.corrects_event_id() +
+                                                          ", which belongs to another client"});
+        continue;
+      }
+    }
+    const uint64_t seq = counters_.next_seq();
+    counters_.set_next_seq(seq + 1);
+    v1::EventIdRecord id_record;
+    id_record.set_chain_id(e.chain_id());
+    id_record.set_client_ref(e.client_ref());
+    id_record.set_payload_hash(a.hash);
+    batch.Put(store_.cf(store::Cf::kEventIds), id_key, id_record.SerializeAsString());
+    known.emplace(std::move(id_key), std::move(id_record));
+
+    v1::StoredEvent stored;
+    stored.set_event(std::move(a.bytes));
+    stored.set_seq(seq);
+    const int64_t occurred = model::to_ms(e.occurred_at());
+    batch.Put(store_.cf(store::Cf::kEvents),
+              store::event_key(e.chain_id(), e.client_ref(), occurred, e.event_id()),
+              stored.SerializeAsString());
+
+    auto [it, inserted] = changes.try_emplace(store::path_key(e.chain_id(), e.client_ref()));
+    if (inserted) {
+      it->second.chain = a.chain;
+      it->second.client = e.client_ref();
+    }
+    it->second.added.push_back(path::path_input(e, seq));
+    ++counts.accepted;
+  }
+
+  // 3. Rebuild every touched client's path and project the change.
+  std::vector<std::string> path_keys;
+  path_keys.reserve(changes.size());
+  for (const auto& [key, change] : changes) path_keys.push_back(key);
+  auto stored_paths = store_.multi_get(store::Cf::kPaths, path_keys);
+  if (!stored_paths) return Error{stored_paths.error()};
+  ProjectionDelta delta;
+  for (size_t i = 0; i < path_keys.size(); ++i) {
+    ClientChange& change = changes[path_keys[i]];
+    v1::ClientRecord record;
+    if ((*stored_paths)[i] && !record.ParseFromString(*(*stored_paths)[i])) {
+      return Error{"store path record is corrupt"};
+    }
+    std::vector<v1::PathInput> events(record.events().begin(), record.events().end());
+    const size_t before = events.size();
+    for (auto& in : change.added) {
+      *record.add_events() = in;
+      events.push_back(std::move(in));
+    }
+    project_client_change(*change.chain, change.client, std::span(events).first(before), events,
+                          delta);
+    batch.Put(store_.cf(store::Cf::kPaths), path_keys[i], record.SerializeAsString());
+  }
+  write_projection(store_, delta, batch);
+
+  // 4. Chains that grew, counters and the source position.
+  for (size_t i = 0; i < chains_.size(); ++i) {
+    if (!chain_dirty_[i]) continue;
+    store::put_chain(store_, batch, chains_[i].def);
+  }
+  counters_.set_accepted(counters_.accepted() + counts.accepted);
+  counters_.set_duplicates(counters_.duplicates() + counts.duplicates);
+  counters_.set_rejected(counters_.rejected() + counts.rejected);
+  batch.Put(store_.cf(store::Cf::kMeta), store::kCountersKey, counters_.SerializeAsString());
+  for (const MetaEntry& entry : positions) {
+    batch.Put(store_.cf(store::Cf::kMeta), entry.key, entry.value);
+  }
+
+  if (auto status = store_.write(batch); !status) return Error{status.error()};
+  chain_dirty_.assign(chains_.size(), false);
+  return counts;
+}
+
+}  // namespace ketenflow::ingest

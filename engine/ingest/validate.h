@@ -1,0 +1,34 @@
+// Validation of one decoded event against its chain (DESIGN §3.3-3.4).
+//
+// Every rejection carries a stable code (counted, filterable) and a reason in
+// words that names the field and what is wrong. Reasons never contain a
+// client_ref in full.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "ketenflow/v1/event.pb.h"
+#include "model/chain.h"
+
+namespace ketenflow::ingest {
+
+struct Rejection {
+  std::string code;
+  std::string reason;
+};
+
+inline constexpr size_t kMaxEventBytes = 64 * 1024;
+
+// `chain` is the event's chain, or nullptr when chain_id names no known chain.
+std::optional<Rejection> validate(const v1::ClientEvent& event, const model::ChainModel* chain);
+
+// 9 digits passing the elfproef (the BSN check).
+bool looks_like_bsn(std::string_view ref);
+// local@domain.tld
+bool looks_like_email(std::string_view ref);
+// "c-4f3a…" : enough to tell refs apart in a log line, not enough to identify.
+std::string redact(std::string_view client_ref);
+
+}  // namespace ketenflow::ingest

@@ -1,0 +1,223 @@
+#include "query/format.h"
+
+#include <charconv>
+#include <cstdio>
+
+#include <google/protobuf/util/json_util.h>
+
+#include "model/time.h"
+
+namespace ketenflow::query {
+namespace {
+
+std::string number(double v) {
+  char buf[32];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  return ec == std::errc() ? std::string(buf, end) : std::string("0");
+}
+
+std::string csv_field(const std::string& s) {
+  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+constexpr const char* kCsvHeader =
+    "period,section,stage,from,to,entries,exits,reentries,wip,count,mean_seconds,min_seconds,"
+    "max_seconds,p50_seconds,p80_seconds,p90_seconds,p95_seconds,norm_days,within_norm,"
+    "within_norm_share\n";
+
+struct CsvRow {
+  std::string period, section, stage, from, to;
+  std::string entries, exits, reentries, wip;
+  const v1::DurationStats* stats = nullptr;
+  const v1::NormResult* norm = nullptr;
+};
+
+void write_row(std::string& out, const CsvRow& r) {
+  for (const std::string* f : {&r.period, &r.section, &r.stage, &r.from, &r.to, &r.entries,
+                               &r.exits, &r.reentries, &r.wip}) {
+    out += csv_field(*f);
+    out += ',';
+  }
+  if (r.stats != nullptr) {
+    const v1::DurationStats& s = *r.stats;
+    out += std::to_string(s.count());
+    for (double v : {s.mean_seconds(), s.min_seconds(), s.max_seconds(), s.p50_seconds(),
+                     s.p80_seconds(), s.p90_seconds(), s.p95_seconds()}) {
+      out += ',' + number(v);
+    }
+  } else {
+    out += ",,,,,,,";
+  }
+  out += ',';
+  if (r.norm != nullptr) {
+    out += number(r.norm->days()) + ',' + std::to_string(r.norm->within()) + ',' +
+           number(r.norm->share());
+  } else {
+    out += ",,";
+  }
+  out += '\n';
+}
+
+void csv_rows(std::string& out, const v1::KpiReport& report, const std::string& period) {
+  for (const auto& s : report.stages()) {
+    write_row(out, {period, "stage", s.stage(), "", "", std::to_string(s.entries()),
+                    std::to_string(s.exits()), std::to_string(s.reentries()),
+                    std::to_string(s.wip()), &s.duration(), nullptr});
+  }
+  for (const auto& t : report.transitions()) {
+    write_row(out, {period, "transition", "", t.from(), t.to(), "", "", "", "", &t.delay(),
+                    t.has_norm() ? &t.norm() : nullptr});
+  }
+  for (const auto& h : report.partner_handovers()) {
+    write_row(out, {period, "partner_handover", "", h.from_partner(), h.to_partner(), "", "", "",
+                    "", &h.delay(), nullptr});
+  }
+  write_row(
+      out, {period, "case_duration", "", "", "", "", "", "", "", &report.case_duration(), nullptr});
+  write_row(out, {period, "lead_time", "", "", "", "", "", "", "", &report.lead_time(), nullptr});
+}
+
+// 45s, 12m, 5.3h, 3.2d: readable at every scale.
+std::string human(double seconds, uint32_t count) {
+  if (count == 0) return "-";
+  char buf[32];
+  if (seconds < 60) {
+    std::snprintf(buf, sizeof buf, "%.0fs", seconds);
+  } else if (seconds < 3600) {
+    std::snprintf(buf, sizeof buf, "%.0fm", seconds / 60);
+  } else if (seconds < 2 * 86400) {
+    std::snprintf(buf, sizeof buf, "%.1fh", seconds / 3600);
+  } else {
+    std::snprintf(buf, sizeof buf, "%.1fd", seconds / 86400);
+  }
+  return buf;
+}
+
+std::string pad(const std::string& s, size_t width, bool right) {
+  // Count UTF-8 code points, not bytes, so Dutch names line up.
+  size_t len = 0;
+  for (unsigned char c : s) len += (c & 0xc0) != 0x80;
+  if (len >= width) return s;
+  return right ? std::string(width - len, ' ') + s : s + std::string(width - len, ' ');
+}
+
+void table_block(std::string& out, const v1::KpiReport& r) {
+  out += pad("Stage", 28, false) + pad("Entries", 9, true) + pad("Exits", 9, true) +
+         pad("Re-entries", 12, true) + pad("WIP", 8, true) + pad("Median", 10, true) +
+         pad("P90", 10, true) + "\n";
+  for (const auto& s : r.stages()) {
+    const auto& d = s.duration();
+    out += pad(s.name().empty() ? s.stage() : s.name(), 28, false) +
+           pad(std::to_string(s.entries()), 9, true) + pad(std::to_string(s.exits()), 9, true) +
+           pad(std::to_string(s.reentries()), 12, true) + pad(std::to_string(s.wip()), 8, true) +
+           pad(human(d.p50_seconds(), d.count()), 10, true) +
+           pad(human(d.p90_seconds(), d.count()), 10, true) + "\n";
+  }
+  out += "\n" + pad("Transition", 48, false) + pad("Count", 8, true) + pad("Median", 10, true) +
+         pad("P90", 10, true) + pad("Norm", 8, true) + pad("Within", 9, true) + "\n";
+  for (const auto& t : r.transitions()) {
+    const auto& d = t.delay();
+    std::string norm = "-", within = "-";
+    if (t.has_norm()) {
+      norm = human(t.norm().days() * 86400, 1);
+      if (t.count() > 0) {
+        char buf[16];
+        std::snprintf(buf, sizeof buf, "%.0f%%", t.norm().share() * 100);
+        within = buf;
+      }
+    }
+    out += pad(t.from() + " -> " + t.to(), 48, false) + pad(std::to_string(t.count()), 8, true) +
+           pad(human(d.p50_seconds(), d.count()), 10, true) +
+           pad(human(d.p90_seconds(), d.count()), 10, true) + pad(norm, 8, true) +
+           pad(within, 9, true) + "\n";
+  }
+  if (r.partner_handovers_size() > 0) {
+    out += "\n" + pad("Partner handover", 48, false) + pad("Count", 8, true) +
+           pad("Median", 10, true) + pad("P90", 10, true) + "\n";
+    for (const auto& h : r.partner_handovers()) {
+      const auto& d = h.delay();
+      out += pad(h.from_partner() + " -> " + h.to_partner(), 48, false) +
+             pad(std::to_string(h.count()), 8, true) +
+             pad(human(d.p50_seconds(), d.count()), 10, true) +
+             pad(human(d.p90_seconds(), d.count()), 10, true) + "\n";
+    }
+  }
+  const auto line = [&](const char* label, const v1::DurationStats& d) {
+    out += std::string(label) + ": " + std::to_string(d.count()) + " clients, median " +
+           human(d.p50_seconds(), d.count()) + ", p90 " + human(d.p90_seconds(), d.count()) +
+           ", mean " + human(d.mean_seconds(), d.count()) + "\n";
+  };
+  out += "\n";
+  line("Case duration", r.case_duration());
+  line("Lead time    ", r.lead_time());
+}
+
+}  // namespace
+
+std::string to_json(const google::protobuf::Message& message, bool pretty) {
+  google::protobuf::util::JsonPrintOptions options;
+  options.always_print_primitive_fields = true;
+  options.add_whitespace = pretty;
+  std::string out;
+  (void)google::protobuf::util::MessageToJsonString(message, &out, options);
+  if (!pretty) out += '\n';
+  return out;
+}
+
+std::string kpi_csv(const v1::KpiReport& report) {
+  std::string out = kCsvHeader;
+  csv_rows(out, report, "total");
+  for (const auto& period : report.periods()) csv_rows(out, period, period.period());
+  return out;
+}
+
+std::string kpi_table(const v1::KpiReport& report) {
+  std::string out = "Chain " + report.chain_id();
+  if (!report.from().empty() || !report.to().empty()) {
+    out += "  [" + (report.from().empty() ? std::string("start") : report.from()) + ", " +
+           (report.to().empty() ? std::string("now") : report.to()) + ")";
+  }
+  out += "\n\n";
+  table_block(out, report);
+  for (const auto& period : report.periods()) {
+    out += "\n== " + period.period() + " ==\n";
+    table_block(out, period);
+  }
+  return out;
+}
+
+std::string path_table(const v1::ClientPath& path) {
+  std::string out = "Client " + path.client_ref() + " in chain " + path.chain_id() +
+                    (path.completed() ? " (completed)" : " (open)") + "\n\n";
+  out +=
+      pad("Stage", 28, false) + pad("Entered", 26, false) + pad("Left", 26, false) + "Partners\n";
+  for (const auto& v : path.visits()) {
+    std::string partners;
+    for (const auto& p : v.partners()) partners += (partners.empty() ? "" : ", ") + p;
+    out += pad(v.stage() + (v.reentry() ? " (re-entry)" : ""), 28, false) +
+           pad(model::format_instant(model::to_ms(v.entered_at())), 26, false) +
+           pad(v.has_left_at() ? model::format_instant(model::to_ms(v.left_at())) : "open", 26,
+               false) +
+           partners + "\n";
+  }
+  out += "\n" + pad("Occurred", 26, false) + pad("Milestone", 26, false) +
+         pad("Partner", 22, false) + pad("Status", 11, false) + "Event id\n";
+  for (const auto& e : path.events()) {
+    const char* status = e.status() == v1::EVENT_STATUS_EFFECTIVE   ? "effective"
+                         : e.status() == v1::EVENT_STATUS_CORRECTED ? "corrected"
+                         : e.status() == v1::EVENT_STATUS_WITHDRAWN ? "withdrawn"
+                                                                    : "unknown";
+    out += pad(model::format_instant(model::to_ms(e.event().occurred_at())), 26, false) +
+           pad(e.event().type(), 26, false) + pad(e.event().partner_id(), 22, false) +
+           pad(status, 11, false) + e.event().event_id() + "\n";
+  }
+  return out;
+}
+
+}  // namespace ketenflow::query

@@ -1,0 +1,168 @@
+#include "store/store.h"
+
+#include <filesystem>
+
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/table.h>
+
+#include "store/aggregate.h"
+
+namespace ketenflow::store {
+namespace {
+
+constexpr const char* kCfNames[kCfCount] = {"events", "event_ids", "paths",  "kpi",
+                                            "wip",    "meta",      "rejects"};
+
+Error rocks_error(std::string_view what, const rocksdb::Status& status) {
+  return Error{std::string(what) + ": " + status.ToString()};
+}
+
+rocksdb::ColumnFamilyOptions family_options(Cf family,
+                                            const std::shared_ptr<rocksdb::Cache>& cache) {
+  rocksdb::ColumnFamilyOptions options;
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = cache;
+  table.cache_index_and_filter_blocks = true;
+  table.pin_l0_filter_and_index_blocks_in_cache = true;
+  switch (family) {
+    case Cf::kEventIds:
+    case Cf::kPaths:
+      // Point lookups on every ingested event: bloom filters make misses cheap.
+      table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+      table.optimize_filters_for_memory = true;
+      options.write_buffer_size = size_t{64} << 20;
+      break;
+    case Cf::kEvents:
+      options.write_buffer_size = size_t{64} << 20;
+      break;
+    case Cf::kKpi:
+      options.merge_operator = aggregate_merge_operator();
+      break;
+    default:
+      break;
+  }
+  options.compression = rocksdb::kLZ4Compression;
+  options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  return options;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> Store::open(const std::string& dir, const StoreOptions& options) {
+  const bool read_only = options.mode == StoreOptions::Mode::kReadOnly;
+  std::error_code ec;
+  if (read_only) {
+    if (!std::filesystem::exists(std::filesystem::path(dir) / "CURRENT", ec)) {
+      return Error{"no ketenflow store in " + dir + " (run `ketenflow ingest --data " + dir +
+                   "` first)"};
+    }
+  } else {
+    std::filesystem::create_directories(dir, ec);
+    if (ec) return Error{"cannot create " + dir + ": " + ec.message()};
+  }
+
+  rocksdb::DBOptions db_options;
+  db_options.create_if_missing = true;
+  db_options.create_missing_column_families = true;
+  db_options.max_background_jobs = 2;
+  db_options.bytes_per_sync = 1 << 20;
+  db_options.keep_log_file_num = 3;
+  auto cache = rocksdb::NewLRUCache(options.block_cache_bytes);
+
+  std::vector<rocksdb::ColumnFamilyDescriptor> families;
+  families.emplace_back(rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions());
+  for (int i = 0; i < kCfCount; ++i) {
+    families.emplace_back(kCfNames[i], family_options(static_cast<Cf>(i), cache));
+  }
+
+  std::unique_ptr<Store> store(new Store());
+  store->dir_ = dir;
+  store->write_options_.sync = options.sync;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* db = nullptr;
+  rocksdb::Status status =
+      read_only ? rocksdb::DB::OpenForReadOnly(db_options, dir, families, &handles, &db)
+                : rocksdb::DB::Open(db_options, dir, families, &handles, &db);
+  if (!status.ok()) return rocks_error("cannot open store " + dir, status);
+  store->db_.reset(db);
+  // handles[0] is the default family, which ketenflow does not use.
+  store->handles_.assign(handles.begin() + 1, handles.end());
+  db->DestroyColumnFamilyHandle(handles[0]);
+  return store;
+}
+
+Store::~Store() {
+  if (!db_) return;
+  for (auto* handle : handles_) db_->DestroyColumnFamilyHandle(handle);
+  db_->Close();
+}
+
+Status Store::write(rocksdb::WriteBatch& batch) {
+  rocksdb::Status status = db_->Write(write_options_, &batch);
+  if (!status.ok()) return rocks_error("write to store failed", status);
+  return ok_status();
+}
+
+Result<std::optional<std::string>> Store::get(Cf family, std::string_view key) const {
+  std::string value;
+  rocksdb::Status status =
+      db_->Get(rocksdb::ReadOptions(), cf(family), rocksdb::Slice(key.data(), key.size()), &value);
+  if (status.IsNotFound()) return std::optional<std::string>();
+  if (!status.ok()) return rocks_error("read from store failed", status);
+  return std::optional<std::string>(std::move(value));
+}
+
+Result<std::vector<std::optional<std::string>>> Store::multi_get(
+    Cf family, const std::vector<std::string>& keys) const {
+  std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
+  std::vector<rocksdb::PinnableSlice> values(keys.size());
+  std::vector<rocksdb::Status> statuses(keys.size());
+  db_->MultiGet(rocksdb::ReadOptions(), cf(family), slices.size(), slices.data(), values.data(),
+                statuses.data());
+  std::vector<std::optional<std::string>> out(keys.size());
+  for (size_t i = 0; i < keys.size(); ++i) {
+    if (statuses[i].ok()) {
+      out[i] = values[i].ToString();
+    } else if (!statuses[i].IsNotFound()) {
+      return rocks_error("read from store failed", statuses[i]);
+    }
+  }
+  return out;
+}
+
+std::unique_ptr<rocksdb::Iterator> Store::iterate(Cf family) const {
+  return std::unique_ptr<rocksdb::Iterator>(db_->NewIterator(rocksdb::ReadOptions(), cf(family)));
+}
+
+Status Store::clear(const std::vector<Cf>& families) {
+  for (Cf family : families) {
+    auto it = iterate(family);
+    it->SeekToFirst();
+    if (!it->Valid()) continue;
+    const std::string first = it->key().ToString();
+    it->SeekToLast();
+    std::string end = it->key().ToString();
+    end.push_back('\0');  // one past the last key
+    rocksdb::Status status = db_->DeleteRange(write_options_, cf(family), first, end);
+    if (!status.ok()) return rocks_error("clearing store failed", status);
+  }
+  return ok_status();
+}
+
+Status Store::compact_kpis() {
+  rocksdb::CompactRangeOptions options;
+  rocksdb::Status status = db_->CompactRange(options, cf(Cf::kKpi), nullptr, nullptr);
+  if (!status.ok()) return rocks_error("compacting KPIs failed", status);
+  return ok_status();
+}
+
+uint64_t Store::size_on_disk() const {
+  uint64_t total = 0;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(dir_, ec)) {
+    if (entry.is_regular_file(ec)) total += entry.file_size(ec);
+  }
+  return total;
+}
+
+}  // namespace ketenflow::store

@@ -1,0 +1,74 @@
+// Store: one engine instance's RocksDB database and its column families.
+//
+// Column families and their keys are documented in docs/design.md
+// ("Storage") and built by store/keys.h. Writes go through write(), which
+// applies one WriteBatch atomically across all column families — the engine
+// puts events, paths, KPI deltas, rejects and the source position in one batch
+// so that a crash can never separate state from input position.
+//
+// A Store opened read-write is owned by one writer thread. Reads are
+// thread-safe. A read-only Store (Mode::kReadOnly) may be opened by another
+// process while a writer runs; it sees the state as of its opening.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <rocksdb/db.h>
+#include <rocksdb/write_batch.h>
+
+#include "model/result.h"
+
+namespace ketenflow::store {
+
+enum class Cf { kEvents, kEventIds, kPaths, kKpi, kWip, kMeta, kRejects };
+inline constexpr int kCfCount = 7;
+
+struct StoreOptions {
+  enum class Mode { kReadWrite, kReadOnly };
+  Mode mode = Mode::kReadWrite;
+  // fsync the WAL on every batch (survives a machine crash, not only a
+  // process crash).
+  bool sync = false;
+  // Block cache for reads of paths and event ids.
+  size_t block_cache_bytes = size_t{256} << 20;
+};
+
+class Store {
+ public:
+  // Opens (creating when read-write) the store in `dir`.
+  static Result<std::unique_ptr<Store>> open(const std::string& dir, const StoreOptions& options);
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  rocksdb::DB* db() const { return db_.get(); }
+  rocksdb::ColumnFamilyHandle* cf(Cf family) const { return handles_[static_cast<int>(family)]; }
+
+  // Applies `batch` atomically (WAL on; fsync when StoreOptions::sync).
+  Status write(rocksdb::WriteBatch& batch);
+  // The value at `key`, or nullopt when absent.
+  Result<std::optional<std::string>> get(Cf family, std::string_view key) const;
+  // Values for many keys of one family, in the order of `keys`.
+  Result<std::vector<std::optional<std::string>>> multi_get(
+      Cf family, const std::vector<std::string>& keys) const;
+  std::unique_ptr<rocksdb::Iterator> iterate(Cf family) const;
+  // Empties the given families (for rebuild).
+  Status clear(const std::vector<Cf>& families);
+  // Compacts the KPI family so queries read folded aggregates.
+  Status compact_kpis();
+  // Bytes on disk of all SST and WAL files.
+  uint64_t size_on_disk() const;
+
+ private:
+  Store() = default;
+  std::unique_ptr<rocksdb::DB> db_;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  rocksdb::WriteOptions write_options_;
+  std::string dir_;
+};
+
+}  // namespace ketenflow::store
