@@ -13,8 +13,8 @@ Result<v1::ClientPath> client_path(const store::Store& store, const model::Chain
   std::vector<v1::ClientEvent> events;
   std::vector<v1::PathInput> inputs;
   const std::string prefix = store::client_prefix(chain.def.id(), client_ref);
-  auto it = store.iterate(store::Cf::kEvents);
-  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+  auto it = store.iterate_client(prefix);
+  for (; it->Valid() && it->key().starts_with(prefix); it->Next()) {
     v1::StoredEvent stored;
     v1::ClientEvent event;
     if (!stored.ParseFromArray(it->value().data(), static_cast<int>(it->value().size())) ||

@@ -55,7 +55,11 @@ class Store {
   // Values for many keys of one family, in the order of `keys`.
   Result<std::vector<std::optional<std::string>>> multi_get(
       Cf family, const std::vector<std::string>& keys) const;
+  // Iterates a whole family in key order.
   std::unique_ptr<rocksdb::Iterator> iterate(Cf family) const;
+  // The events of one client (prefix from keys.h client_prefix(chain, client)),
+  // positioned at the first; cheaper than a full-order iterator.
+  std::unique_ptr<rocksdb::Iterator> iterate_client(std::string_view chain_client) const;
   // Empties the given families (for rebuild).
   Status clear(const std::vector<Cf>& families);
   // Compacts the KPI family so queries read folded aggregates.
