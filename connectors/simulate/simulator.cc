@@ -12,16 +12,18 @@
 //   (seed, client, sequence number), so switching faults on or off never
 //   changes the journeys themselves: a run with disorder and duplicates holds
 //   exactly the events of the clean run.
-// - Journeys are generated lazily. One priority queue, ordered by delivery
-//   time, holds two kinds of entries: "generator" entries (an active client,
-//   keyed by the time its next milestone occurs) and event entries (keyed by
-//   recorded_at, or later for late deliveries and duplicates). recorded_at is
-//   never before occurred_at and every pushed key is at or after the key just
-//   popped, so popping yields events sorted by delivery time while memory stays
-//   O(active clients + events recorded in the next day + delayed events).
-// - All distributions are hand-written transforms of uniform doubles
-//   (Box-Muller for normals), so the stream is the same on every standard
-//   library.
+// - Journeys are generated lazily. One monotone priority queue (RadixQueue),
+//   ordered by due time, holds: the next arrival; one "generator" entry per
+//   active client, carrying the client's whole state and due when its next
+//   milestone occurs; and events, due at recorded_at (or later for late
+//   deliveries and duplicates). recorded_at is never before occurred_at and
+//   every entry is pushed at or after the time just popped, so events come
+//   out sorted by delivery time while memory stays O(active clients + events
+//   recorded within the next day + delayed events): under 200 MB at the peak
+//   of 1 M clients.
+// - No std:: distributions (implementation-defined): only hand-written
+//   transforms of uniform doubles (Box-Muller for normals), so the stream
+//   depends on nothing but libm's exp/log/cos/pow.
 //
 // Realism, per chain (the rules are generic over any ChainModel):
 // - stages are walked in rank order, milestones of a stage in definition
@@ -29,10 +31,12 @@
 //   others may too), else by one of its allowed partners;
 // - the handover delay between stages is lognormal with median 0.6 x the
 //   chain's norm and sigma 0.6 (about 20 % breach the norm); without a norm the
-//   median is 4 days, or 120 days into a terminal stage (the support or
-//   aftercare period before closing); milestones within a stage are hours to
+//   median is 4 days, or half a year plus about three weeks into a terminal
+//   stage (closing follows a period of support, aftercare or work: afschaling,
+//   nazorg afgesloten, werk_6_maanden); milestones within a stage are hours to
 //   days apart; milestones after the first of a run fall in office hours
-//   (Mon-Fri 08:00-18:00 in the chain's time zone);
+//   (Mon-Fri 08:00-18:00 in the chain's time zone; weekend work lands on
+//   Friday or Monday);
 // - 12 % of runs stop before the end (drop-outs: open, stuck cases);
 // - 8 % of completed clients come back after months (re-entry) and run again
 //   from stage 1 when stage 0 is a front door owned by another partner (back
@@ -43,12 +47,16 @@
 #include "connectors/simulate/simulator.h"
 
 #include <algorithm>
+#include <array>
+#include <bit>
 #include <charconv>
 #include <chrono>
 #include <cmath>
+#include <functional>
+#include <iterator>
 #include <limits>
-#include <queue>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -218,65 +226,123 @@ Offsets make_offsets(const date::time_zone* zone, int64_t from_ms, int64_t to_ms
 
 int64_t floor_div(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
 
-// Moves an instant outside office hours (Mon-Fri 08:00-18:00 local) to the
-// start of the next working morning, spread over its first three hours.
-int64_t office_hours(int64_t ms, const Offsets& offsets, uint64_t& rng) {
+// Places an instant outside office hours (Mon-Fri 08:00-18:00 local) at a
+// random office-hour moment of the same day, or of Friday for a Saturday and
+// Monday for a Sunday — or, when that would not be after `not_before`, of the
+// next working day.
+int64_t office_hours(int64_t ms, int64_t not_before, const Offsets& offsets, uint64_t& rng) {
   const int64_t offset = offsets.at(ms);
   const int64_t local = ms + offset;
   const int64_t day = floor_div(local, kDay);
   const int64_t time_of_day = local - day * kDay;
-  const int weekday = static_cast<int>(((day % 7) + 7 + 4) % 7);  // 0 = Sunday
-  const bool working_day = weekday >= 1 && weekday <= 5;
+  auto weekday = [](int64_t d) { return static_cast<int>(((d % 7) + 7 + 4) % 7); };  // 0 = Sunday
+  const int today = weekday(day);
+  const bool working_day = today >= 1 && today <= 5;
   if (working_day && time_of_day >= 8 * kHour && time_of_day < 18 * kHour) return ms;
-  int64_t target = day;
-  if (!(working_day && time_of_day < 8 * kHour)) {
-    target += weekday == 5 ? 3 : weekday == 6 ? 2 : 1;
-  }
-  const int64_t spread = static_cast<int64_t>(uniform(rng) * static_cast<double>(3 * kHour));
-  return target * kDay + 8 * kHour + spread - offset;
+  const int64_t during =
+      8 * kHour + static_cast<int64_t>(uniform(rng) * static_cast<double>(10 * kHour));
+  int64_t target = today == 6 ? day - 1 : today == 0 ? day + 1 : day;
+  const int64_t placed = target * kDay + during - offset;
+  if (placed > not_before) return placed;
+  target = day + 1;
+  while (weekday(target) == 0 || weekday(target) == 6) ++target;
+  return target * kDay + during - offset;
 }
 
 // --- the queue ----------------------------------------------------------------
 
-enum class Kind : uint8_t { kGenerator, kEvent, kCorrection, kWithdrawal };
+enum class Kind : uint8_t { kArrival, kGenerator, kEvent, kCorrection, kWithdrawal };
 
 // Attribute bits of an event: the municipality index (plus one) in the low
 // bits, urgent in the top bit.
 constexpr uint8_t kUrgentBit = 0x80;
 
-struct Entry {
-  int64_t key = 0;       // delivery time (ms)
-  uint64_t order = 0;    // insertion counter: equal keys keep insertion order
-  int64_t occurred = 0;  // event: occurred_at (ms)
-  int64_t recorded = 0;  // event: recorded_at (ms)
-  uint64_t client = 0;   // event: client index; generator: slot in the client table
-  uint32_t seq = 0;      // event: sequence number within the client
-  int16_t milestone = 0;
-  int16_t partner = 0;
-  Kind kind = Kind::kEvent;
-  uint8_t attributes = 0;
+// One original event, duplicate, correction or withdrawal.
+struct Event {
+  int64_t occurred;  // ms
+  int64_t recorded;  // ms
+  uint64_t client;   // client index
+  uint32_t seq;      // sequence number within the client
+  int16_t milestone;
+  int16_t partner;
+  uint8_t attributes;
 };
 
-struct Later {
-  bool operator()(const Entry& a, const Entry& b) const {
-    return a.key != b.key ? a.key > b.key : a.order > b.order;
-  }
-};
-
-// An active client: where it is in the chain and its random stream.
+// An active client: where it is in the chain and its random stream. It
+// travels through the queue in its own generator entry, so stepping a client
+// touches no other memory.
 struct Client {
-  uint64_t index = 0;
-  uint64_t rng = 0;
-  int64_t last_occurred = std::numeric_limits<int64_t>::min();
-  uint32_t seq = 0;        // sequence number of the next event
-  uint32_t remaining = 0;  // events left in this run before a drop-out
-  int16_t position = 0;    // next milestone: position in the plan ...
-  int16_t step = 0;        // ... and index within that stage
-  uint8_t runs = 1;
-  uint8_t gemeente = 0;
-  bool first_of_run = true;  // the next event starts a run
-  bool urgent = false;
-  bool handed_over = false;  // the run has left its first stage
+  uint64_t index;
+  uint64_t rng;
+  int64_t last_occurred;  // of the previous event, or INT64_MIN
+  uint32_t seq;           // sequence number of the next event
+  uint32_t remaining;     // events left in this run before a drop-out
+  int16_t position;       // next milestone: position in the plan ...
+  int16_t step;           // ... and index within that stage
+  uint8_t runs;
+  uint8_t gemeente;
+  bool first_of_run;  // the next event starts a run
+  bool urgent;
+  bool handed_over;  // the run has left its first stage
+};
+
+// A queue entry: due at `key` (ms). Arrivals carry nothing, generators a
+// Client (due when its next milestone occurs), the others an Event (due at
+// recorded_at, or later when delivered late or repeated).
+struct Entry {
+  int64_t key;
+  Kind kind;
+  union {
+    Event event;
+    Client client;
+  };
+};
+
+// A monotone priority queue (radix heap, Ahuja et al. 1990): pushed keys are
+// never below the last popped key, which holds here because every entry is
+// scheduled at or after the moment it is created. Entries sit in 65 buckets
+// by the highest bit in which their key differs from the last popped key;
+// each entry moves down a few times at most, and the buckets are scanned
+// sequentially, so a million pending clients stay cache-friendly (a binary
+// heap of that size spends its time on cache misses). Equal keys pop in a
+// fixed (last-in, first-out) order, so the output is deterministic.
+class RadixQueue {
+ public:
+  bool empty() const { return size_ == 0; }
+
+  void push(const Entry& entry) {
+    buckets_[bucket(ordered(entry.key))].push_back(entry);
+    ++size_;
+  }
+
+  // Precondition: !empty().
+  Entry pop() {
+    if (buckets_[0].empty()) {
+      size_t i = 1;
+      while (buckets_[i].empty()) ++i;
+      std::vector<Entry>& from = buckets_[i];
+      uint64_t least = UINT64_MAX;
+      for (const Entry& e : from) least = std::min(least, ordered(e.key));
+      last_ = least;
+      for (const Entry& e : from) buckets_[bucket(ordered(e.key))].push_back(e);
+      from.clear();
+    }
+    const Entry entry = buckets_[0].back();
+    buckets_[0].pop_back();
+    --size_;
+    return entry;
+  }
+
+ private:
+  // Signed ms as unsigned with the same order.
+  static uint64_t ordered(int64_t key) { return static_cast<uint64_t>(key) ^ (uint64_t{1} << 63); }
+  size_t bucket(uint64_t key) const {
+    return key == last_ ? 0 : static_cast<size_t>(64 - std::countl_zero(key ^ last_));
+  }
+
+  std::array<std::vector<Entry>, 65> buckets_;
+  uint64_t last_ = 0;
+  size_t size_ = 0;
 };
 
 class Simulation {
@@ -296,63 +362,57 @@ class Simulation {
 
   uint64_t run() {
     if (plan_.stage.empty() || options_.clients == 0) return 0;
-    uint64_t arrived = 0;
-    double position = 0.0;  // arrival within the year, in [0, 1)
-    int64_t next_arrival = 0;
-    auto draw_arrival = [&] {
-      // Next of the n sorted uniforms: 1 - U^(1/k) of the remaining interval.
-      const double k = static_cast<double>(options_.clients - arrived);
-      position += (1.0 - position) * (1.0 - std::pow(uniform(arrival_rng_), 1.0 / k));
-      next_arrival =
-          options_.start_ms + static_cast<int64_t>(position * static_cast<double>(kYear));
-    };
-    draw_arrival();
-    while (true) {
-      if (arrived < options_.clients && (queue_.empty() || next_arrival <= queue_.top().key)) {
-        admit(arrived, next_arrival);
-        ++arrived;
-        if (arrived < options_.clients) draw_arrival();
-        continue;
-      }
-      if (queue_.empty()) break;
-      const Entry entry = queue_.top();
-      queue_.pop();
-      if (entry.kind == Kind::kGenerator) {
-        step(entry);
-      } else {
-        deliver(entry);
+    // The next arrival waits in the queue like everything else.
+    schedule_arrival();
+    while (!queue_.empty()) {
+      const Entry entry = queue_.pop();
+      switch (entry.kind) {
+        case Kind::kArrival:
+          admit(arrived_++, entry.key);
+          if (arrived_ < options_.clients) schedule_arrival();
+          break;
+        case Kind::kGenerator:
+          step(entry);
+          break;
+        default:
+          deliver(entry);
       }
     }
     return emitted_;
   }
 
  private:
-  void push(Entry entry) {
-    entry.order = order_++;
-    queue_.push(entry);
+  void push(const Entry& entry) { queue_.push(entry); }
+
+  // Arrivals are the order statistics of `clients` uniform draws over the
+  // year, generated in ascending order: the next one is 1 - U^(1/k) of the
+  // way through the rest of the year, with k clients still to come.
+  void schedule_arrival() {
+    const double k = static_cast<double>(options_.clients - arrived_);
+    arrival_position_ +=
+        (1.0 - arrival_position_) * (1.0 - std::pow(uniform(arrival_rng_), 1.0 / k));
+    Entry arrival{};
+    arrival.kind = Kind::kArrival;
+    arrival.key =
+        options_.start_ms + static_cast<int64_t>(arrival_position_ * static_cast<double>(kYear));
+    push(arrival);
   }
 
   void admit(uint64_t index, int64_t at) {
-    uint32_t slot;
-    if (!free_.empty()) {
-      slot = free_.back();
-      free_.pop_back();
-    } else {
-      slot = static_cast<uint32_t>(clients_.size());
-      clients_.emplace_back();
-    }
-    Client& c = clients_[slot];
-    c = Client{};
+    Entry gen{};
+    gen.kind = Kind::kGenerator;
+    gen.key = at;
+    gen.client = Client{};
+    Client& c = gen.client;
     c.index = index;
     c.rng = mix64(options_.seed * 0x9e3779b97f4a7c15ULL + mix64(index + 0x5851f42d4c957f2dULL));
+    c.last_occurred = std::numeric_limits<int64_t>::min();
+    c.seq = 0;
+    c.runs = 1;
     const double g = uniform(c.rng);
     c.gemeente = static_cast<uint8_t>(
         std::min(kGemeenteCount - 1, static_cast<int>(g * g * kGemeenteCount)));
     start_run(c, 0);
-    Entry gen;
-    gen.kind = Kind::kGenerator;
-    gen.key = at;
-    gen.client = slot;
     push(gen);
   }
 
@@ -399,32 +459,33 @@ class Simulation {
   int64_t handover_delay(Client& c, int from, int to) {
     double median;
     double sigma;
+    int64_t at_least = 0;
     if (auto norm = chain_.norm(plan_.stage[static_cast<size_t>(from)],
                                 plan_.stage[static_cast<size_t>(to)])) {
       median = kNormMedian * *norm * static_cast<double>(kDay);
       sigma = kNormSigma;
     } else if (plan_.into_terminal[static_cast<size_t>(to)]) {
-      median = 120.0 * static_cast<double>(kDay);
-      sigma = 0.5;
+      // Closing follows half a year of support, aftercare or work.
+      at_least = 182 * kDay;
+      median = 21.0 * static_cast<double>(kDay);
+      sigma = 1.0;
     } else {
       median = 4.0 * static_cast<double>(kDay);
       sigma = 0.8;
     }
     if (c.urgent && !c.handed_over) median = std::min(median, 0.8 * static_cast<double>(kDay));
-    return lognormal_ms(c.rng, median, sigma);
+    return at_least + lognormal_ms(c.rng, median, sigma);
   }
 
   // Generates the client's next event and schedules the one after it.
-  void step(const Entry& gen) {
-    const uint32_t slot = static_cast<uint32_t>(gen.client);
-    Client& c = clients_[slot];
+  void step(Entry gen) {
+    Client& c = gen.client;
     const int position = c.position;
     const auto& stage_milestones = plan_.milestones[static_cast<size_t>(position)];
     const int milestone = stage_milestones[static_cast<size_t>(c.step)];
     const int64_t occurred = gen.key;
 
-    Entry event;
-    event.kind = Kind::kEvent;
+    Event event{};
     event.client = c.index;
     event.seq = c.seq++;
     event.milestone = static_cast<int16_t>(milestone);
@@ -461,9 +522,11 @@ class Simulation {
       more = false;  // drop-out: the client stays where it is
     } else if (!last_in_stage) {
       ++c.step;
-      next = office_hours(occurred + lognormal_ms(c.rng, 20.0 * kHour, 1.0), offsets_, c.rng);
+      next = office_hours(occurred + lognormal_ms(c.rng, 20.0 * kHour, 1.0), occurred + kMinute,
+                          offsets_, c.rng);
     } else {
-      next = office_hours(occurred + handover_delay(c, position, position + 1), offsets_, c.rng);
+      next = office_hours(occurred + handover_delay(c, position, position + 1), occurred + kMinute,
+                          offsets_, c.rng);
       c.position = static_cast<int16_t>(position + 1);
       c.step = 0;
       c.handed_over = true;
@@ -474,37 +537,40 @@ class Simulation {
     schedule(event, previous, more ? next : std::numeric_limits<int64_t>::max());
 
     if (more) {
-      Entry again = gen;
-      again.key = next;
-      push(again);
-    } else {
-      free_.push_back(slot);
+      gen.key = next;
+      push(gen);
     }
   }
 
   // Uniform for fault `purpose` of one event: a hash, independent of journeys.
-  double fault(const Entry& e, uint64_t purpose) const {
+  double fault(const Event& e, uint64_t purpose) const {
     return to_unit(mix64(mix64(fault_key_ + e.client) ^ ((uint64_t{e.seq} << 8) | purpose)));
   }
 
+  void push_event(Kind kind, int64_t key, const Event& event) {
+    Entry entry{};
+    entry.kind = kind;
+    entry.key = key;
+    entry.event = event;
+    push(entry);
+  }
+
   // Pushes an original event and the faults that go with it.
-  void schedule(Entry event, int64_t previous, int64_t next) {
-    event.key = event.recorded;
+  void schedule(const Event& event, int64_t previous, int64_t next) {
+    int64_t key = event.recorded;
     if (disorder_ > 0 && fault(event, 1) < disorder_) {
-      event.key += log_uniform_ms(fault(event, 2), 10.0 * kMinute, 20.0 * kDay);
+      key += log_uniform_ms(fault(event, 2), 10.0 * kMinute, 20.0 * kDay);
     }
-    push(event);
+    push_event(Kind::kEvent, key, event);
     if (duplicates_ > 0 && fault(event, 3) < duplicates_) {
-      Entry copy = event;
-      copy.key += log_uniform_ms(fault(event, 4), 1'000.0, 3.0 * kDay);
-      push(copy);
+      push_event(Kind::kEvent, key + log_uniform_ms(fault(event, 4), 1'000.0, 3.0 * kDay), event);
     }
     if (corrections_ > 0 && fault(event, 5) < corrections_) {
-      Entry fix = event;
+      Event fix = event;
+      Kind kind = Kind::kCorrection;
       if (event.seq > 0 && fault(event, 6) < kWithdrawal) {
-        fix.kind = Kind::kWithdrawal;
+        kind = Kind::kWithdrawal;
       } else {
-        fix.kind = Kind::kCorrection;
         // Shift within a day, at most halfway to the neighbouring events.
         const int64_t back = previous == std::numeric_limits<int64_t>::min()
                                  ? kDay
@@ -519,11 +585,11 @@ class Simulation {
       }
       fix.recorded = std::max(event.recorded, fix.occurred) +
                      log_uniform_ms(fault(event, 8), 1.0 * kMinute, 10.0 * kDay);
-      fix.key = fix.recorded;
+      int64_t fix_key = fix.recorded;
       if (disorder_ > 0 && fault(event, 9) < disorder_) {
-        fix.key += log_uniform_ms(fault(event, 10), 10.0 * kMinute, 20.0 * kDay);
+        fix_key += log_uniform_ms(fault(event, 10), 10.0 * kMinute, 20.0 * kDay);
       }
-      push(fix);
+      push_event(kind, fix_key, fix);
     }
   }
 
@@ -537,7 +603,9 @@ class Simulation {
     return std::copy(text.begin(), text.end(), out);
   }
 
-  void deliver(const Entry& e) {
+  void deliver(const Entry& entry) {
+    const Event& e = entry.event;
+    const Kind kind = entry.kind;
     // client_ref: "c-" + 16 hex digits of a bijective hash of the index.
     char ref[18] = {'c', '-'};
     uint64_t h = mix64(ref_key_ + e.client);
@@ -553,14 +621,14 @@ class Simulation {
     *out++ = '-';
     out = std::to_chars(out, out + 10, e.seq).ptr;
     const size_t base_length = static_cast<size_t>(out - id_.data());
-    if (e.kind == Kind::kCorrection || e.kind == Kind::kWithdrawal) {
+    if (kind == Kind::kCorrection || kind == Kind::kWithdrawal) {
       event_.set_corrects_event_id(id_.data(), base_length);
       out = append(out, "-c1");
     } else {
       event_.clear_corrects_event_id();
     }
     event_.set_event_id(id_.data(), static_cast<size_t>(out - id_.data()));
-    event_.set_retracted(e.kind == Kind::kWithdrawal);
+    event_.set_retracted(kind == Kind::kWithdrawal);
 
     event_.set_type(chain_.def.milestones(e.milestone).id());
     event_.set_partner_id(chain_.def.partners(e.partner).id());
@@ -591,10 +659,9 @@ class Simulation {
   uint64_t fault_key_ = 0;
   uint64_t arrival_rng_ = 0;
 
-  std::priority_queue<Entry, std::vector<Entry>, Later> queue_;
-  uint64_t order_ = 0;
-  std::vector<Client> clients_;
-  std::vector<uint32_t> free_;
+  RadixQueue queue_;
+  uint64_t arrived_ = 0;
+  double arrival_position_ = 0.0;  // of the last arrival within the year, in [0, 1)
   uint64_t emitted_ = 0;
   v1::ClientEvent event_;
   std::string id_;

@@ -88,7 +88,6 @@ int run_ingest(IngestArgs& args) {
   args.csv.zone = *zone;
 
   ingest::BatchCounts total;
-  const auto started = std::chrono::steady_clock::now();
   for (const std::string& file : args.files) {
     auto format = format_of(args, file);
     if (!format) return fail(format.error());
@@ -130,11 +129,11 @@ int run_ingest(IngestArgs& args) {
     std::cout << "\n";
     ingest::add_counts(total, result->counts);
   }
+  if (auto settled = (*store)->settle(); !settled) return fail(settled.error());
   if (args.files.size() > 1) std::cout << "total: " << summary(total) << "\n";
   if (total.rejected > 0) {
     std::cout << "see the rejected records with: ketenflow rejects --data " << args.data << "\n";
   }
-  (void)started;
   return 0;
 }
 

@@ -22,7 +22,9 @@ int run_rebuild(const RebuildArgs& args) {
     if (!loaded) return fail(loaded.error());
     chains = std::move(*loaded);
   }
-  auto store = store::Store::open(args.data, {});
+  store::StoreOptions options;
+  options.allow_incomplete = true;
+  auto store = store::Store::open(args.data, options);
   if (!store) return fail(store.error());
   auto result = ingest::rebuild(**store, std::move(chains), [](uint64_t events) {
     if (events % 1'000'000 < 20'000) std::cerr << "ketenflow: rebuilt " << events << " events\n";

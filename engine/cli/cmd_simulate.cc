@@ -20,6 +20,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -69,8 +70,9 @@ bool ends_with(const std::string& text, const std::string& suffix) {
 // Checks a probability option; returns an error message or "".
 std::string check_probability(const char* name, double value) {
   if (value >= 0.0 && value <= 1.0) return {};
-  return std::string("--") + name + " must be a probability between 0 and 1, got " +
-         std::to_string(value);
+  char text[32];
+  std::snprintf(text, sizeof text, "%g", value);
+  return std::string("--") + name + " must be a probability between 0 and 1, got " + text;
 }
 
 // Flushes a written file to disk, then renames it into place (and syncs the
@@ -146,7 +148,7 @@ int run(const SimulateArgs& args) {
   std::ofstream file;
   file.rdbuf()->pubsetbuf(buffer.data(), static_cast<std::streamsize>(buffer.size()));
   file.open(temp, std::ios::binary | std::ios::trunc);
-  if (!file) return fail("cannot write " + temp + ": " + std::strerror(errno));
+  if (!file) return fail("cannot write " + args.out + ": " + std::strerror(errno));
 
   std::string error;
   const auto began = std::chrono::steady_clock::now();

@@ -17,6 +17,13 @@ int main(int argc, char** argv) {
   ketenflow::cli::add_rebuild_command(app, exit_code);
   ketenflow::cli::add_chains_command(app, exit_code);
   ketenflow::cli::add_simulate_command(app, exit_code);
+  const auto known = [&](const std::string& name) {
+    return !app.get_subcommands([&](CLI::App* sub) { return sub->check_name(name); }).empty();
+  };
+  if (argc > 1 && argv[1][0] != '-' && !known(argv[1])) {
+    std::cerr << "ketenflow: unknown command \"" << argv[1] << "\" (see ketenflow --help)\n";
+    return 2;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

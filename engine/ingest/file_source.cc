@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "ingest/validate.h"
 #include "model/time.h"
 
 namespace ketenflow::ingest {
@@ -144,6 +145,9 @@ Status FileReader::read_csv_header() {
   }
   if (!complete) return Error{path_ + ": no CSV header row"};
   header_ = csv_->fields;
+  for (const std::string& name : header_) {
+    if (!valid_utf8(name)) return Error{path_ + ": the header row is not valid UTF-8"};
+  }
   const CsvMapping& m = options_.csv;
   std::string all;
   for (size_t i = 0; i < header_.size(); ++i) all += (i ? ", " : "") + header_[i];
@@ -186,6 +190,13 @@ void FileReader::decode_csv_row(const std::string& line, SourceRecord& record) {
                                                " fields, the header has " +
                                                std::to_string(header_.size())};
     return;
+  }
+  for (size_t i = 0; i < f.size(); ++i) {
+    if (!valid_utf8(f[i])) {
+      record.decode_error = {"malformed_field",
+                             "column \"" + to_valid_utf8(header_[i]) + "\" is not valid UTF-8"};
+      return;
+    }
   }
   const CsvMapping& m = options_.csv;
   v1::ClientEvent event;

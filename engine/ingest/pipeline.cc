@@ -31,10 +31,11 @@ std::string canonical_bytes(const v1::ClientEvent& event) {
   return out;
 }
 
-// Kept with a reject. Records rejected for carrying a raw identifier are
-// kept with that identifier blanked out.
-std::string kept_record(const SourceRecord& record, const Rejection& why) {
-  if (record.event && (why.code == "bsn_client_ref" || why.code == "email_client_ref")) {
+// Kept with a reject. A record carrying a raw identifier as client_ref is kept
+// with that identifier blanked out, whatever it was rejected for.
+std::string kept_record(const SourceRecord& record) {
+  if (record.event && (looks_like_bsn(record.event->client_ref()) ||
+                       looks_like_email(record.event->client_ref()))) {
     v1::ClientEvent masked = *record.event;
     masked.set_client_ref("<removed>");
     std::string json;
@@ -118,11 +119,12 @@ Result<BatchCounts> Pipeline::apply(std::vector<SourceRecord>& records, const st
   const auto reject = [&](const SourceRecord& record, const Rejection& why) {
     v1::Reject r;
     r.set_seq(counters_.next_reject_seq());
-    r.set_source(source);
-    r.set_position(record.position);
+    // Reasons may quote the bad input; string fields must stay UTF-8.
+    r.set_source(to_valid_utf8(source));
+    r.set_position(to_valid_utf8(record.position));
     r.set_code(why.code);
-    r.set_reason(why.reason);
-    r.set_record(kept_record(record, why));
+    r.set_reason(to_valid_utf8(why.reason));
+    r.set_record(kept_record(record));
     *r.mutable_rejected_at() = model::from_ms(now_ms);
     batch.Put(store_.cf(store::Cf::kRejects), store::reject_key(r.seq()), r.SerializeAsString());
     counters_.set_next_reject_seq(r.seq() + 1);
@@ -145,13 +147,14 @@ Result<BatchCounts> Pipeline::apply(std::vector<SourceRecord>& records, const st
     }
     const v1::ClientEvent& event = *record.event;
     model::ChainModel* chain = find_chain(event.chain_id());
-    if (chain != nullptr && chain->def.inferred() &&
-        model::extend_inferred_chain(*chain, event.type(), event.partner_id())) {
-      chain_dirty_[chain - chains_.data()] = true;
-    }
-    if (auto why = validate(event, chain)) {
+    const bool inferred = chain != nullptr && chain->def.inferred();
+    if (auto why = validate(event, chain, inferred ? Membership::kOpen : Membership::kChecked)) {
       reject(record, *why);
       continue;
+    }
+    // An inferred chain grows with the accepted events only.
+    if (inferred && model::extend_inferred_chain(*chain, event.type(), event.partner_id())) {
+      chain_dirty_[chain - chains_.data()] = true;
     }
     std::string bytes = canonical_bytes(event);
     const uint64_t hash = XXH3_64bits(bytes.data(), bytes.size());

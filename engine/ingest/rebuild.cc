@@ -25,7 +25,8 @@ Result<RebuildResult> rebuild(store::Store& store, std::vector<model::ChainModel
     store::put_chain(store, batch, chain.def);
     by_id.insert_or_assign(chain.def.id(), std::move(chain));
   }
-  if (auto status = store.clear({store::Cf::kPaths, store::Cf::kKpi, store::Cf::kWip}); !status) {
+  if (auto status = store.begin_rebuild({store::Cf::kPaths, store::Cf::kKpi, store::Cf::kWip});
+      !status) {
     return Error{status.error()};
   }
 
@@ -83,8 +84,9 @@ Result<RebuildResult> rebuild(store::Store& store, std::vector<model::ChainModel
   }
   if (!it->status().ok()) return Error{"reading events: " + it->status().ToString()};
   finish_client();
+  store.finish_rebuild(batch);
   if (auto status = flush(); !status) return Error{status.error()};
-  if (auto status = store.compact_kpis(); !status) return Error{status.error()};
+  if (auto status = store.settle(); !status) return Error{status.error()};
   return result;
 }
 

@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <iterator>
+
+#include <utf8.h>
 
 #include "model/time.h"
 
@@ -30,6 +33,10 @@ std::optional<Rejection> check_timestamp(std::string_view field,
                                          const google::protobuf::Timestamp& ts) {
   if (ts.nanos() < 0 || ts.nanos() > 999'999'999) {
     return Rejection{"malformed_field", std::string(field) + " has nanos out of range"};
+  }
+  // The protobuf Timestamp range: 0001-01-01T00:00:00Z .. 9999-12-31T23:59:59Z.
+  if (ts.seconds() < -62135596800 || ts.seconds() > 253402300799) {
+    return Rejection{"malformed_field", std::string(field) + " is outside the years 1 to 9999"};
   }
   if (model::to_ms(ts) < k1900Ms) {
     return Rejection{
@@ -62,11 +69,21 @@ bool looks_like_email(std::string_view ref) {
   return dot != std::string_view::npos && dot > 0 && dot + 1 < domain.size();
 }
 
+bool valid_utf8(std::string_view text) { return utf8::is_valid(text.begin(), text.end()); }
+
+std::string to_valid_utf8(std::string_view text) {
+  if (valid_utf8(text)) return std::string(text);
+  std::string out;
+  utf8::replace_invalid(text.begin(), text.end(), std::back_inserter(out));
+  return out;
+}
+
 std::string redact(std::string_view client_ref) {
   return std::string(client_ref.substr(0, std::min<size_t>(4, client_ref.size() / 3))) + "…";
 }
 
-std::optional<Rejection> validate(const v1::ClientEvent& event, const model::ChainModel* chain) {
+std::optional<Rejection> validate(const v1::ClientEvent& event, const model::ChainModel* chain,
+                                  Membership membership) {
   if (auto r = check_id("event_id", event.event_id())) return r;
   if (auto r = check_id("chain_id", event.chain_id())) return r;
   if (auto r = check_id("client_ref", event.client_ref())) return r;
@@ -94,8 +111,9 @@ std::optional<Rejection> validate(const v1::ClientEvent& event, const model::Cha
       return Rejection{"malformed_field", "event " + event.event_id() + " corrects itself"};
     }
   }
+  const bool open = membership == Membership::kOpen;
   const int partner = chain->partner(event.partner_id());
-  if (partner < 0) {
+  if (partner < 0 && !open) {
     return Rejection{"unknown_partner", "partner \"" + event.partner_id() +
                                             "\" is not a partner of chain " + event.chain_id()};
   }
@@ -103,11 +121,11 @@ std::optional<Rejection> validate(const v1::ClientEvent& event, const model::Cha
 
   if (event.type().empty()) return Rejection{"missing_field", "type (milestone) is missing"};
   const int milestone = chain->milestone(event.type());
-  if (milestone < 0) {
+  if (milestone < 0 && !open) {
     return Rejection{"unknown_milestone", "milestone \"" + event.type() +
                                               "\" is not defined in chain " + event.chain_id()};
   }
-  if (!chain->partner_may_report(milestone, partner)) {
+  if (!open && !chain->partner_may_report(milestone, partner)) {
     return Rejection{"partner_not_allowed", "partner \"" + event.partner_id() +
                                                 "\" may not report milestone \"" + event.type() +
                                                 "\" in chain " + event.chain_id()};

@@ -21,13 +21,23 @@ struct Rejection {
 
 inline constexpr size_t kMaxEventBytes = 64 * 1024;
 
+// Whether milestones and partners must already be in the chain (kOpen for an
+// inferred chain, which grows with the log).
+enum class Membership { kChecked, kOpen };
+
 // `chain` is the event's chain, or nullptr when chain_id names no known chain.
-std::optional<Rejection> validate(const v1::ClientEvent& event, const model::ChainModel* chain);
+std::optional<Rejection> validate(const v1::ClientEvent& event, const model::ChainModel* chain,
+                                  Membership membership = Membership::kChecked);
 
 // 9 digits passing the elfproef (the BSN check).
 bool looks_like_bsn(std::string_view ref);
 // local@domain.tld
 bool looks_like_email(std::string_view ref);
+// Protobuf string fields must hold UTF-8.
+bool valid_utf8(std::string_view text);
+// `text` with every invalid byte sequence replaced by U+FFFD.
+std::string to_valid_utf8(std::string_view text);
+
 // "c-4f3a…" : enough to tell refs apart in a log line, not enough to identify.
 std::string redact(std::string_view client_ref);
 

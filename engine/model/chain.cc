@@ -155,7 +155,8 @@ Result<ChainModel> make_chain_model(v1::Chain def) {
     v1::Stage& stage = *def.mutable_stages(i);
     const std::string name = label("stage", stage.id(), i);
     if (stage.owner().empty()) {
-      problems.add(field("stages", i, "owner"), name + " has no owner");
+      // Inferred stages have no owner: any partner in the log may report them.
+      if (!def.inferred()) problems.add(field("stages", i, "owner"), name + " has no owner");
     } else if (!model.partner_index.count(stage.owner())) {
       problems.add(field("stages", i, "owner"), name + ": owner '" + stage.owner() +
                                                     "' is not a partner of this chain" +

@@ -130,7 +130,7 @@ Fields read_map(Parse& p, const YAML::Node& node, std::initializer_list<std::str
                 std::string_view what) {
   Fields fields;
   for (auto it = node.begin(); it != node.end(); ++it) {
-    const YAML::Node& key = it->first;
+    const YAML::Node key = it->first;  // a copy: it->first is a temporary
     if (!key.IsScalar()) {
       report(p, line_of(key),
              "a key in " + std::string(what) + " must be text, got " + describe(key));

@@ -50,7 +50,6 @@ std::string chain_meta_key(std::string_view chain);
 inline constexpr std::string_view kChainMetaPrefix = "chain/";
 std::string source_meta_key(std::string_view source);
 inline constexpr std::string_view kCountersKey = "counters";
-inline constexpr std::string_view kSchemaKey = "schema";
 
 void append_int64(std::string* out, int64_t v);
 void append_uint64(std::string* out, uint64_t v);

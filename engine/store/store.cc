@@ -13,6 +13,8 @@
 namespace ketenflow::store {
 namespace {
 
+constexpr std::string_view kSchemaVersion = "1";
+
 constexpr const char* kCfNames[kCfCount] = {"events", "event_ids", "paths",  "kpi",
                                             "wip",    "meta",      "rejects"};
 
@@ -112,6 +114,26 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& dir, const StoreOp
   // handles[0] is the default family, which ketenflow does not use.
   store->handles_.assign(handles.begin() + 1, handles.end());
   db->DestroyColumnFamilyHandle(handles[0]);
+  // Schema version of the stored records; a newer store is not read.
+  std::string schema;
+  if (db->Get(rocksdb::ReadOptions(), store->cf(Cf::kMeta), "schema", &schema).ok()) {
+    if (schema != kSchemaVersion) {
+      return Error{"the store in " + dir + " has schema version " + schema +
+                   "; this ketenflow reads version " + std::string(kSchemaVersion)};
+    }
+  } else if (!read_only) {
+    rocksdb::Status status =
+        db->Put(store->write_options_, store->cf(Cf::kMeta), "schema", std::string(kSchemaVersion));
+    if (!status.ok()) return rocks_error("cannot write to store " + dir, status);
+  }
+  if (!options.allow_incomplete) {
+    std::string ignored;
+    if (db->Get(rocksdb::ReadOptions(), store->cf(Cf::kMeta), "rebuilding", &ignored).ok()) {
+      return Error{"the store in " + dir +
+                   " is incomplete: a rebuild was interrupted; run `ketenflow rebuild --data " +
+                   dir + "` again"};
+    }
+  }
   return store;
 }
 
@@ -168,7 +190,15 @@ std::unique_ptr<rocksdb::Iterator> Store::iterate_client(std::string_view chain_
   return it;
 }
 
-Status Store::clear(const std::vector<Cf>& families) {
+namespace {
+constexpr std::string_view kRebuildingKey = "rebuilding";
+}  // namespace
+
+Status Store::begin_rebuild(const std::vector<Cf>& families) {
+  rocksdb::WriteOptions sync = write_options_;
+  sync.sync = true;
+  rocksdb::Status mark = db_->Put(sync, cf(Cf::kMeta), kRebuildingKey, "");
+  if (!mark.ok()) return rocks_error("marking the rebuild failed", mark);
   for (Cf family : families) {
     auto it = iterate(family);
     it->SeekToFirst();
@@ -183,11 +213,16 @@ Status Store::clear(const std::vector<Cf>& families) {
   return ok_status();
 }
 
-Status Store::compact_kpis() {
-  rocksdb::CompactRangeOptions options;
-  rocksdb::Status status = db_->CompactRange(options, cf(Cf::kKpi), nullptr, nullptr);
+Status Store::settle() {
+  rocksdb::Status status = db_->Flush(rocksdb::FlushOptions(), handles_);
+  if (!status.ok()) return rocks_error("flushing store failed", status);
+  status = db_->CompactRange(rocksdb::CompactRangeOptions(), cf(Cf::kKpi), nullptr, nullptr);
   if (!status.ok()) return rocks_error("compacting KPIs failed", status);
   return ok_status();
+}
+
+void Store::finish_rebuild(rocksdb::WriteBatch& batch) const {
+  batch.Delete(cf(Cf::kMeta), kRebuildingKey);
 }
 
 uint64_t Store::size_on_disk() const {

@@ -35,6 +35,9 @@ struct StoreOptions {
   bool sync = false;
   // Block cache for reads of paths and event ids.
   size_t block_cache_bytes = size_t{256} << 20;
+  // Open even when an interrupted rebuild left the projections incomplete
+  // (only rebuild itself does this).
+  bool allow_incomplete = false;
 };
 
 class Store {
@@ -60,10 +63,16 @@ class Store {
   // The events of one client (prefix from keys.h client_prefix(chain, client)),
   // positioned at the first; cheaper than a full-order iterator.
   std::unique_ptr<rocksdb::Iterator> iterate_client(std::string_view chain_client) const;
-  // Empties the given families (for rebuild).
-  Status clear(const std::vector<Cf>& families);
-  // Compacts the KPI family so queries read folded aggregates.
-  Status compact_kpis();
+  // Marks the projections incomplete (meta key `rebuilding`) and empties the
+  // given families; until finish_rebuild() every other open of the store fails
+  // with a message saying to rerun rebuild.
+  Status begin_rebuild(const std::vector<Cf>& families);
+  // Clears the mark with the last batch of a rebuild.
+  void finish_rebuild(rocksdb::WriteBatch& batch) const;
+  // Flushes memtables to disk and folds the KPI merges, so that readers
+  // opening the store later neither replay the log nor merge operands. Called
+  // when a writer finishes.
+  Status settle();
   // Bytes on disk of all SST and WAL files.
   uint64_t size_on_disk() const;
 

@@ -1,0 +1,260 @@
+#include "harness.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+namespace ketenflow::it {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+[[noreturn]] void die(const std::string& what) {
+  std::fprintf(stderr, "integration harness: %s\n", what.c_str());
+  std::abort();
+}
+
+// The variable, else `fallback()` when that names an existing path.
+//
+// The fallbacks matter: gtest_discover_tests (CMake 3.25) splits a
+// list-valued ENVIRONMENT property, so of the three variables set in
+// CMakeLists.txt only the first reaches the tests.
+template <typename Fallback>
+std::string env_or(const char* name, Fallback fallback) {
+  const char* value = std::getenv(name);
+  if (value != nullptr && *value != '\0') return value;
+  const std::filesystem::path guess = fallback();
+  std::error_code ec;
+  if (!guess.empty() && std::filesystem::exists(guess, ec)) {
+    return std::filesystem::weakly_canonical(guess, ec).string();
+  }
+  throw std::runtime_error(std::string(name) +
+                           " is not set (run the integration tests through ctest)");
+}
+
+// Runs argv; SIGKILLs it at `kill_at` (if set) or at `deadline`.
+RunResult spawn(const std::vector<std::string>& argv, Clock::time_point kill_at,
+                Clock::time_point deadline, bool* killed_at_request) {
+  RunResult result;
+  result.argv = argv;
+  if (argv.empty()) die("empty command");
+  int out_pipe[2];
+  int err_pipe[2];
+  if (::pipe2(out_pipe, O_CLOEXEC) != 0 || ::pipe2(err_pipe, O_CLOEXEC) != 0) {
+    die(std::string("pipe: ") + std::strerror(errno));
+  }
+  std::vector<char*> args;
+  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+
+  const auto started = Clock::now();
+  const pid_t pid = ::fork();
+  if (pid < 0) die(std::string("fork: ") + std::strerror(errno));
+  if (pid == 0) {
+    // Child: only async-signal-safe calls from here on.
+    const int devnull = ::open("/dev/null", O_RDONLY);
+    if (devnull >= 0) {
+      ::dup2(devnull, STDIN_FILENO);
+      ::close(devnull);
+    }
+    ::dup2(out_pipe[1], STDOUT_FILENO);
+    ::dup2(err_pipe[1], STDERR_FILENO);
+    ::execvp(args[0], args.data());
+    const char msg[] = "integration harness: exec failed\n";
+    (void)!::write(STDERR_FILENO, msg, sizeof msg - 1);
+    ::_exit(127);
+  }
+  ::close(out_pipe[1]);
+  ::close(err_pipe[1]);
+
+  pollfd fds[2] = {{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}};
+  std::string* sinks[2] = {&result.out, &result.err};
+  int open_fds = 2;
+  bool sent_kill = false;
+  char buffer[65536];
+  while (open_fds > 0) {
+    const auto now = Clock::now();
+    if (!sent_kill && (now >= kill_at || now >= deadline)) {
+      ::kill(pid, SIGKILL);
+      sent_kill = true;
+      if (now >= deadline) result.timed_out = true;
+    }
+    int wait_ms = -1;
+    if (!sent_kill) {
+      // Round up: waking a little late is fine, spinning before the moment is not.
+      const auto us =
+          std::chrono::duration_cast<std::chrono::microseconds>(std::min(kill_at, deadline) - now)
+              .count();
+      wait_ms = static_cast<int>(std::min<int64_t>((us + 999) / 1000, 60'000));
+    }
+    const int n = ::poll(fds, 2, wait_ms);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      die(std::string("poll: ") + std::strerror(errno));
+    }
+    for (int i = 0; i < 2; ++i) {
+      if (fds[i].fd < 0 || fds[i].revents == 0) continue;
+      const ssize_t got = ::read(fds[i].fd, buffer, sizeof buffer);
+      if (got > 0) {
+        sinks[i]->append(buffer, static_cast<size_t>(got));
+      } else if (got == 0 || (errno != EINTR && errno != EAGAIN)) {
+        ::close(fds[i].fd);
+        fds[i].fd = -1;
+        --open_fds;
+      }
+    }
+  }
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) die(std::string("waitpid: ") + std::strerror(errno));
+  }
+  result.elapsed = Clock::now() - started;
+  if (WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) result.signal = WTERMSIG(status);
+  if (killed_at_request != nullptr) {
+    *killed_at_request = sent_kill && !result.timed_out && result.signal == SIGKILL;
+  }
+  return result;
+}
+
+}  // namespace
+
+std::string RunResult::describe() const {
+  std::ostringstream s;
+  s << "$";
+  for (const std::string& a : argv) s << " " << a;
+  s << "\n  -> ";
+  if (timed_out) s << "timed out, ";
+  if (exited()) {
+    s << "exit " << exit_code;
+  } else {
+    s << "signal " << signal;
+  }
+  s << " after " << elapsed.count() << " s";
+  const auto excerpt = [](const std::string& text) {
+    return text.size() <= 4000
+               ? text
+               : text.substr(0, 4000) + "\n  …(" + std::to_string(text.size()) + " bytes)";
+  };
+  s << "\n  stdout: " << excerpt(out) << "\n  stderr: " << excerpt(err);
+  return s.str();
+}
+
+RunResult run(const std::vector<std::string>& argv, std::chrono::milliseconds timeout) {
+  const auto deadline = Clock::now() + timeout;
+  return spawn(argv, Clock::time_point::max(), deadline, nullptr);
+}
+
+RunResult ketenflow(const std::vector<std::string>& args, std::chrono::milliseconds timeout) {
+  std::vector<std::string> argv{bin()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return run(argv, timeout);
+}
+
+KillResult run_and_kill_after(const std::vector<std::string>& argv,
+                              std::chrono::microseconds delay) {
+  KillResult k;
+  const auto now = Clock::now();
+  k.result = spawn(argv, now + delay, now + std::chrono::minutes(5), &k.killed);
+  return k;
+}
+
+TempDir::TempDir() {
+  const char* base = std::getenv("TMPDIR");
+  std::string pattern = (base != nullptr && *base != '\0') ? base : "/tmp";
+  pattern += "/ketenflow-it-XXXXXX";
+  std::vector<char> buf(pattern.begin(), pattern.end());
+  buf.push_back('\0');
+  if (::mkdtemp(buf.data()) == nullptr) die("mkdtemp " + pattern + ": " + std::strerror(errno));
+  path_ = buf.data();
+}
+
+TempDir::~TempDir() {
+  if (std::getenv("KETENFLOW_KEEP_TMP") != nullptr) {
+    std::fprintf(stderr, "integration harness: kept %s\n", path_.c_str());
+    return;
+  }
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
+}
+
+std::string TempDir::operator/(std::string_view name) const { return (path_ / name).string(); }
+
+std::string read_file(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot read " + file.string());
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+void write_file(const std::filesystem::path& file, std::string_view data) {
+  std::ofstream out(file, std::ios::binary | std::ios::trunc);
+  if (!out) throw std::runtime_error("cannot write " + file.string());
+  out.write(data.data(), static_cast<std::streamsize>(data.size()));
+  if (!out) throw std::runtime_error("writing " + file.string() + " failed");
+}
+
+std::vector<std::string> split_lines(std::string_view text) {
+  std::vector<std::string> lines;
+  size_t start = 0;
+  while (start < text.size()) {
+    const size_t nl = text.find('\n', start);
+    if (nl == std::string_view::npos) {
+      lines.emplace_back(text.substr(start));
+      break;
+    }
+    lines.emplace_back(text.substr(start, nl - start));
+    start = nl + 1;
+  }
+  return lines;
+}
+
+std::string join_lines(const std::vector<std::string>& lines) {
+  std::string out;
+  for (const std::string& line : lines) {
+    out += line;
+    out += '\n';
+  }
+  return out;
+}
+
+std::string bin() {
+  // Beside the test binary, as CMake builds both into one folder.
+  return env_or("KETENFLOW_BIN", [] {
+    std::error_code ec;
+    const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+    return ec ? std::filesystem::path() : self.parent_path() / "ketenflow";
+  });
+}
+
+std::string source_dir() {
+  // This file is <root>/tests/integration/harness.cc.
+  return env_or("KETENFLOW_SOURCE_DIR", [] {
+    const std::filesystem::path root =
+        std::filesystem::path(__FILE__).parent_path().parent_path().parent_path();
+    return root.is_absolute() && std::filesystem::exists(root / "chains") ? root
+                                                                          : std::filesystem::path();
+  });
+}
+
+std::string shared_data() {
+  // CMakeLists.txt: <root>/../shared/data.
+  return env_or("KETENFLOW_SHARED_DATA",
+                [] { return std::filesystem::path(source_dir()) / ".." / "shared" / "data"; });
+}
+std::string chain_file(std::string_view name) {
+  return (std::filesystem::path(source_dir()) / "chains" / name).string();
+}
+
+}  // namespace ketenflow::it

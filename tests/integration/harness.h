@@ -1,0 +1,91 @@
+// Integration-test harness: drives the real `ketenflow` binary as a user
+// would (fork/exec, no shell) and captures what it prints.
+//
+// Environment (set by ctest, see CMakeLists.txt):
+//   KETENFLOW_BIN          the ketenflow binary
+//   KETENFLOW_SOURCE_DIR   the repository root (chains/, tests/data/)
+//   KETENFLOW_SHARED_DATA  the shared data folder (receipt.csv)
+//   KETENFLOW_KEEP_TMP     when set, temporary folders are kept for inspection
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace ketenflow::it {
+
+struct RunResult {
+  std::vector<std::string> argv;
+  std::string out;
+  std::string err;
+  // Exit status when the process exited, else -1.
+  int exit_code = -1;
+  // Signal that ended the process, else 0.
+  int signal = 0;
+  // The harness killed it because it ran past its timeout.
+  bool timed_out = false;
+  std::chrono::duration<double> elapsed{0};
+
+  bool exited() const { return exit_code >= 0; }
+  // "exit 0" / "signal 9"; plus the command line and what it printed, for
+  // assertion messages.
+  std::string describe() const;
+};
+
+// Runs `argv` (argv[0] looked up in PATH when it has no slash) with stdin from
+// /dev/null, capturing stdout and stderr. Kills it with SIGKILL after
+// `timeout`.
+RunResult run(const std::vector<std::string>& argv,
+              std::chrono::milliseconds timeout = std::chrono::minutes(5));
+
+// run() of the ketenflow binary: `args` are the arguments after the program.
+RunResult ketenflow(const std::vector<std::string>& args,
+                    std::chrono::milliseconds timeout = std::chrono::minutes(5));
+
+// Starts `argv` in the background and sends it SIGKILL after `delay`, unless it
+// ended before. `killed` tells which happened.
+struct KillResult {
+  RunResult result;
+  bool killed = false;  // it was still running at `delay` and died of SIGKILL
+};
+KillResult run_and_kill_after(const std::vector<std::string>& argv,
+                              std::chrono::microseconds delay);
+
+// A fresh folder (mkdtemp under $TMPDIR or /tmp), removed with everything in it
+// when the object goes (unless KETENFLOW_KEEP_TMP is set).
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+
+  const std::filesystem::path& path() const { return path_; }
+  // path() / name, as a string.
+  std::string operator/(std::string_view name) const;
+
+ private:
+  std::filesystem::path path_;
+};
+
+std::string read_file(const std::filesystem::path& file);
+void write_file(const std::filesystem::path& file, std::string_view data);
+
+// Lines of `text` without their '\n' (a last line without one included).
+std::vector<std::string> split_lines(std::string_view text);
+// Lines joined, each followed by '\n'.
+std::string join_lines(const std::vector<std::string>& lines);
+
+// The ketenflow binary (KETENFLOW_BIN), the repository root
+// (KETENFLOW_SOURCE_DIR) and the shared data folder (KETENFLOW_SHARED_DATA);
+// when a variable is unset, the place CMake would have set it to.
+// Throw std::runtime_error (a failed test) when neither exists.
+std::string bin();
+std::string source_dir();
+std::string shared_data();
+// source_dir()/chains/<name>
+std::string chain_file(std::string_view name);
+
+}  // namespace ketenflow::it
