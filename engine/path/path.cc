@@ -25,6 +25,10 @@ bool recorded_before(const v1::PathInput& a, const v1::PathInput& b) {
 // Marks corrected and withdrawn events.
 std::vector<v1::EventStatus> statuses(std::span<const v1::PathInput> events) {
   std::vector<v1::EventStatus> status(events.size(), v1::EVENT_STATUS_EFFECTIVE);
+  const bool any_correction = std::any_of(events.begin(), events.end(), [](const auto& e) {
+    return !e.corrects_event_id().empty() || e.retracted();
+  });
+  if (!any_correction) return status;  // the common case: nothing to resolve
   std::unordered_map<std::string_view, size_t> by_id;
   std::unordered_map<std::string_view, size_t> latest_corrector;
   for (size_t i = 0; i < events.size(); ++i) {

@@ -522,7 +522,8 @@ size_t count_measure(const std::vector<Contribution>& cs, Measure m) {
 
 TEST(ContributionsPairDim, JoinsAndSplits) {
   EXPECT_EQ(kpi::pair_dim("opvang", "woning"), std::string("opvang\x1fwoning"));
-  auto [from, to] = kpi::split_pair_dim(kpi::pair_dim("opvang", "woning"));
+  const std::string dim = kpi::pair_dim("opvang", "woning");
+  auto [from, to] = kpi::split_pair_dim(dim);
   EXPECT_EQ(from, "opvang");
   EXPECT_EQ(to, "woning");
 }
