@@ -17,6 +17,9 @@ namespace {
 
 using kpi::Measure;
 
+// The encoding of an aggregate that has cancelled out (see store/aggregate.h).
+constexpr std::string_view kEmptyAggregate("\0\0\0\0", 4);
+
 // Aggregates of one period: measure -> dim -> sum.
 using Sums = std::map<Measure, std::map<std::string, store::Aggregate>>;
 
@@ -154,27 +157,34 @@ Result<v1::KpiReport> kpi_report(const store::Store& store, const model::ChainMo
   const std::string start = store::kpi_day_prefix(id, INT32_MIN);
   const std::string end = store::kpi_day_prefix(id, to);
   auto it = store.iterate(store::Cf::kKpi);
-  store::Aggregate agg;
   for (it->Seek(start); it->Valid() && it->key().compare(end) < 0; it->Next()) {
     auto key =
         store::parse_kpi_key(std::string_view(it->key().data(), it->key().size()), id.size());
     if (!key) return Error{"store kpi key is corrupt"};
-    if (!store::decode(std::string_view(it->value().data(), it->value().size()), &agg)) {
-      return Error{"store kpi value is corrupt"};
-    }
-    if (agg.empty()) continue;
+    const std::string_view value(it->value().data(), it->value().size());
     const auto measure = static_cast<Measure>(key->measure);
-    if (measure == Measure::kStageEntries || measure == Measure::kStageExits) {
+    const bool counted = measure == Measure::kStageEntries || measure == Measure::kStageExits;
+    if (key->day < from && !counted) continue;
+    // Retractions can cancel a key to zero; it must count as absent, or a
+    // store that saw a late event would list other periods than one that
+    // did not.
+    if (value == kEmptyAggregate) continue;
+    if (counted) {
+      store::Aggregate day;
+      if (!store::add_encoded(day, value)) return Error{"store kpi value is corrupt"};
       nets.push_back({key->day, std::string(key->dim),
-                      measure == Measure::kStageEntries ? agg.count : -agg.count});
+                      measure == Measure::kStageEntries ? day.count : -day.count});
     }
     if (key->day < from) continue;
     first_day = std::min(first_day, key->day);
     last_day = std::max(last_day, key->day);
-    store::add(total[measure][std::string(key->dim)], agg);
+    // Summed straight from the encoded value: no per-key histogram is built.
+    if (!store::add_encoded(total[measure][std::string(key->dim)], value)) {
+      return Error{"store kpi value is corrupt"};
+    }
     if (query.by) {
-      store::add(periods[kpi::period_start(*query.by, key->day)][measure][std::string(key->dim)],
-                 agg);
+      store::add_encoded(
+          periods[kpi::period_start(*query.by, key->day)][measure][std::string(key->dim)], value);
     }
   }
   if (!it->status().ok()) return Error{"reading KPIs: " + it->status().ToString()};

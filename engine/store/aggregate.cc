@@ -48,9 +48,7 @@ class AggregateMergeOperator : public rocksdb::AssociativeMergeOperator {
         !decode(std::string_view(existing->data(), existing->size()), &sum)) {
       return false;
     }
-    Aggregate delta;
-    if (!decode(std::string_view(value.data(), value.size()), &delta)) return false;
-    add(sum, delta);
+    if (!add_encoded(sum, std::string_view(value.data(), value.size()))) return false;
     new_value->clear();
     encode(sum, new_value);
     return true;
@@ -58,17 +56,49 @@ class AggregateMergeOperator : public rocksdb::AssociativeMergeOperator {
   const char* Name() const override { return "ketenflow.aggregate"; }
 };
 
+// Adds `count` to `bucket`; `hint` moves forward through ascending buckets so
+// a sorted histogram is added without searching from the root each time.
+void add_bucket(std::map<int32_t, int64_t>& buckets, std::map<int32_t, int64_t>::iterator& hint,
+                int32_t bucket, int64_t count) {
+  if (hint != buckets.end() && hint->first < bucket) hint = buckets.lower_bound(bucket);
+  if (hint != buckets.end() && hint->first == bucket) {
+    hint->second += count;
+    if (hint->second == 0) hint = buckets.erase(hint);
+  } else if (count != 0) {
+    buckets.emplace_hint(hint, bucket, count);
+  }
+}
+
 }  // namespace
 
 void add(Aggregate& into, const Aggregate& delta) {
   into.count += delta.count;
   into.sum_ms += delta.sum_ms;
   into.within += delta.within;
-  for (const auto& [bucket, count] : delta.buckets) {
-    auto [it, inserted] = into.buckets.try_emplace(bucket, count);
-    if (!inserted) it->second += count;
-    if (it->second == 0) into.buckets.erase(it);
+  auto hint = into.buckets.begin();
+  for (const auto& [bucket, count] : delta.buckets) add_bucket(into.buckets, hint, bucket, count);
+}
+
+bool add_encoded(Aggregate& into, std::string_view bytes) {
+  int64_t count, sum, within;
+  uint64_t buckets;
+  if (!get_signed(&bytes, &count) || !get_signed(&bytes, &sum) || !get_signed(&bytes, &within) ||
+      !get_varint(&bytes, &buckets)) {
+    return false;
   }
+  into.count += count;
+  into.sum_ms += sum;
+  into.within += within;
+  int64_t bucket = 0;
+  auto hint = into.buckets.begin();
+  for (uint64_t i = 0; i < buckets; ++i) {
+    int64_t step, n;
+    if (!get_signed(&bytes, &step) || !get_signed(&bytes, &n)) return false;
+    bucket += step;
+    if (bucket < INT32_MIN || bucket > INT32_MAX) return false;
+    add_bucket(into.buckets, hint, static_cast<int32_t>(bucket), n);
+  }
+  return bytes.empty();
 }
 
 void encode(const Aggregate& aggregate, std::string* out) {

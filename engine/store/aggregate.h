@@ -5,7 +5,8 @@
 //
 // Byte format (all integers zigzag varints): count, sum_ms, within,
 // bucket_count, then bucket_count pairs (bucket delta from the previous bucket,
-// count) in ascending bucket order. Buckets with count 0 are not written.
+// count) in ascending bucket order. Buckets with count 0 are not written, so an
+// aggregate that has cancelled out is exactly four 0 bytes.
 // The store applies deltas with a RocksDB merge operator (see
 // aggregate_merge_operator), so ingest never reads a KPI key.
 #pragma once
@@ -33,6 +34,9 @@ struct Aggregate {
 
 // into += delta (buckets that reach 0 are removed).
 void add(Aggregate& into, const Aggregate& delta);
+// into += the aggregate encoded in `bytes`, without decoding it first; false
+// (and `into` partly updated) when `bytes` is not a valid encoding.
+bool add_encoded(Aggregate& into, std::string_view bytes);
 
 void encode(const Aggregate& aggregate, std::string* out);
 // False when `bytes` is not a valid encoding.

@@ -39,8 +39,8 @@ Error rocks_error(std::string_view what, const rocksdb::Status& status) {
   return Error{std::string(what) + ": " + status.ToString()};
 }
 
-rocksdb::ColumnFamilyOptions family_options(Cf family,
-                                            const std::shared_ptr<rocksdb::Cache>& cache) {
+rocksdb::ColumnFamilyOptions family_options(Cf family, const std::shared_ptr<rocksdb::Cache>& cache,
+                                            bool read_only) {
   rocksdb::ColumnFamilyOptions options;
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = cache;
@@ -55,7 +55,9 @@ rocksdb::ColumnFamilyOptions family_options(Cf family,
       table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
       table.optimize_filters_for_memory = true;
       options.prefix_extractor = std::make_shared<ClientPrefix>();
-      options.memtable_factory.reset(rocksdb::NewHashSkipListRepFactory(1 << 20));
+      // A reader only replays the log tail: the plain skip list is cheaper to
+      // set up than a million hash buckets.
+      if (!read_only) options.memtable_factory.reset(rocksdb::NewHashSkipListRepFactory(1 << 20));
       options.memtable_prefix_bloom_size_ratio = 0.05;
       options.write_buffer_size = size_t{64} << 20;
       break;
@@ -98,7 +100,7 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& dir, const StoreOp
   std::vector<rocksdb::ColumnFamilyDescriptor> families;
   families.emplace_back(rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions());
   for (int i = 0; i < kCfCount; ++i) {
-    families.emplace_back(kCfNames[i], family_options(static_cast<Cf>(i), cache));
+    families.emplace_back(kCfNames[i], family_options(static_cast<Cf>(i), cache, read_only));
   }
 
   std::unique_ptr<Store> store(new Store());
