@@ -7,6 +7,7 @@
 #   bash bench/ingest.sh [CLIENTS...]     default: 100000 1000000 (≈1 M and ≈10 M events)
 #   RUNS=3 (runs per size; medians are reported)
 set -euo pipefail
+KETENFLOW_TARGETS=(ketenflow)
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/setup.sh"
 ketenflow_install_packages rocksdb-tools time
 

@@ -11,7 +11,9 @@ KETENFLOW_PACKAGES=(
   build-essential cmake ninja-build pkg-config git
   librocksdb-dev libprotobuf-dev protobuf-compiler
   libyaml-cpp-dev libcli11-dev libhowardhinnant-date-dev tzdata
-  libxxhash-dev libcsv-dev libgtest-dev nlohmann-json3-dev clang-format
+  libxxhash-dev libcsv-dev libutfcpp-dev libgtest-dev nlohmann-json3-dev clang-format
+  librdkafka-dev libssl-dev libspdlog-dev
+  openjdk-17-jre-headless maven
 )
 
 ketenflow_install_packages() {
@@ -36,5 +38,6 @@ ketenflow_build() {
 }
 
 ketenflow_install_packages "${KETENFLOW_PACKAGES[@]}"
-KETENFLOW_TARGETS=(all)
+# Callers may name the targets they need before sourcing this file.
+[ -n "${KETENFLOW_TARGETS+x}" ] || KETENFLOW_TARGETS=(all)
 ketenflow_build "$KETENFLOW_BUILD"

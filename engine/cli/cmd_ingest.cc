@@ -1,6 +1,5 @@
 // ketenflow ingest: files through the pipeline into a store.
 #include <chrono>
-#include <filesystem>
 #include <iostream>
 #include <memory>
 
@@ -8,7 +7,6 @@
 #include "cli/common.h"
 #include "ingest/file_ingest.h"
 #include "model/chain_file.h"
-#include "model/time.h"
 
 namespace ketenflow::cli {
 namespace {
@@ -18,23 +16,12 @@ struct IngestArgs {
   std::string chains;
   std::string infer_chain;
   std::string format;
-  std::string chain_id;
-  std::string time_zone = "Europe/Amsterdam";
-  ingest::CsvMapping csv;
+  CsvOptions csv;
   size_t batch = 20000;
   bool sync = false;
   bool quiet = false;
   std::vector<std::string> files;
 };
-
-Result<ingest::FileFormat> format_of(const IngestArgs& args, const std::string& file) {
-  if (!args.format.empty()) return ingest::parse_file_format(args.format);
-  const std::string ext = std::filesystem::path(file).extension().string();
-  if (ext == ".ndjson" || ext == ".jsonl" || ext == ".json") return ingest::FileFormat::kNdjson;
-  if (ext == ".csv") return ingest::FileFormat::kCsv;
-  if (ext == ".pb") return ingest::FileFormat::kPb;
-  return Error{file + ": cannot tell the format from the name; give --format ndjson|csv|pb"};
-}
 
 std::string summary(const ingest::BatchCounts& c) {
   std::string out = "accepted " + std::to_string(c.accepted) + ", duplicates " +
@@ -62,7 +49,7 @@ int run_ingest(IngestArgs& args) {
     setup.chains = std::move(*chains);
   }
   setup.infer_chain = args.infer_chain;
-  setup.infer_time_zone = args.time_zone;
+  setup.infer_time_zone = args.csv.time_zone;
 
   store::StoreOptions store_options;
   store_options.sync = args.sync;
@@ -75,28 +62,24 @@ int run_ingest(IngestArgs& args) {
   }
 
   // CSV rows carry no chain id: take --chain, the inferred chain, or the only one.
-  std::string csv_chain = args.chain_id.empty() ? args.infer_chain : args.chain_id;
-  if (csv_chain.empty() && (*pipeline)->chains().size() == 1) {
-    csv_chain = (*pipeline)->chains()[0].def.id();
+  if (auto status = complete_csv_mapping(
+          args.csv.mapping, args.csv.chain_id.empty() ? args.infer_chain : args.csv.chain_id,
+          (*pipeline)->chains(), args.csv.time_zone);
+      !status) {
+    return fail(status.error());
   }
-  auto zone = model::find_zone(args.time_zone);
-  if (!zone) return fail(zone.error());
-  for (const auto& chain : (*pipeline)->chains()) {
-    if (chain.def.id() == csv_chain) *zone = chain.zone;
-  }
-  args.csv.chain_id = csv_chain;
-  args.csv.zone = *zone;
+  const std::string& csv_chain = args.csv.mapping.chain_id;
 
   ingest::BatchCounts total;
   for (const std::string& file : args.files) {
-    auto format = format_of(args, file);
+    auto format = file_format_of(args.format, file);
     if (!format) return fail(format.error());
     if (*format == ingest::FileFormat::kCsv && csv_chain.empty()) {
       return fail(file + ": CSV rows carry no chain id; give --chain ID");
     }
     ingest::FileIngestOptions options;
     options.read.format = *format;
-    options.read.csv = args.csv;
+    options.read.csv = args.csv.mapping;
     options.read.batch_records = args.batch;
     const auto file_started = std::chrono::steady_clock::now();
     auto last_report = file_started;
@@ -148,24 +131,7 @@ void add_ingest_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--infer-chain", args->infer_chain,
                   "Infer a chain with this id from the log (every activity a stage)");
   cmd->add_option("--format", args->format, "ndjson | csv | pb (default: from the file name)");
-  cmd->add_option("--chain", args->chain_id, "Chain id of CSV rows (default: the only chain)");
-  cmd->add_option("--time-zone", args->time_zone,
-                  "Zone of CSV times without offset and of inferred chains")
-      ->capture_default_str();
-  cmd->add_option("--case-column", args->csv.case_column, "CSV: client_ref column")
-      ->capture_default_str();
-  cmd->add_option("--activity-column", args->csv.activity_column, "CSV: milestone column")
-      ->capture_default_str();
-  cmd->add_option("--time-column", args->csv.time_column, "CSV: occurred_at column")
-      ->capture_default_str();
-  cmd->add_option("--partner-column", args->csv.partner_column, "CSV: partner column")
-      ->capture_default_str();
-  cmd->add_option("--resource-column", args->csv.resource_column,
-                  "CSV: partner when the partner column is empty")
-      ->capture_default_str();
-  cmd->add_option("--id-column", args->csv.id_column,
-                  "CSV: event_id column (default: a hash of the row)");
-  cmd->add_option("--recorded-column", args->csv.recorded_column, "CSV: recorded_at column");
+  add_csv_options(cmd, args->csv);
   cmd->add_option("--batch", args->batch, "Records per atomic batch")
       ->capture_default_str()
       ->check(CLI::Range(1, 1000000));

@@ -40,6 +40,7 @@
 #include "cli/command.h"
 #include "connectors/simulate/simulator.h"
 #include "model/chain_file.h"
+#include "model/event.h"
 #include "model/time.h"
 
 namespace ketenflow::cli {
@@ -168,19 +169,12 @@ int run(const SimulateArgs& args) {
         "type.googleapis.com", pb::DescriptorPool::generated_pool()));
     const std::string type_url =
         "type.googleapis.com/" + v1::ClientEvent::descriptor()->full_name();
-    std::string binary;
     std::string json;
     count = simulate::simulate(*chain, options, [&](const v1::ClientEvent& event) {
       if (!error.empty()) return;
-      binary.clear();
-      {
-        pb::io::StringOutputStream stream(&binary);
-        pb::io::CodedOutputStream coded(&stream);
-        coded.SetSerializationDeterministic(true);
-        event.SerializeToCodedStream(&coded);
-      }
       json.clear();
-      const auto status = pb::util::BinaryToJsonString(resolver.get(), type_url, binary, &json);
+      const auto status = pb::util::BinaryToJsonString(resolver.get(), type_url,
+                                                       model::canonical_bytes(event), &json);
       if (!status.ok()) {
         error = "cannot print event as JSON: " + status.ToString();
         return;

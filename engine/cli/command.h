@@ -16,6 +16,10 @@ void add_path_command(CLI::App& app, int& exit_code);
 void add_rebuild_command(CLI::App& app, int& exit_code);
 void add_rejects_command(CLI::App& app, int& exit_code);
 void add_simulate_command(CLI::App& app, int& exit_code);
+void add_serve_command(CLI::App& app, int& exit_code);
+void add_status_command(CLI::App& app, int& exit_code);
+void add_topics_command(CLI::App& app, int& exit_code);
+void add_publish_command(CLI::App& app, int& exit_code);
 
 // Prints "ketenflow: <message>" to stderr and returns 1.
 int fail(const std::string& message);

@@ -1,8 +1,10 @@
 #include "cli/common.h"
 
+#include <filesystem>
 #include <iostream>
 
 #include "cli/command.h"
+#include "model/time.h"
 
 namespace ketenflow::cli {
 
@@ -15,6 +17,55 @@ Result<std::unique_ptr<store::Store>> open_for_reading(const std::string& dir) {
   store::StoreOptions options;
   options.mode = store::StoreOptions::Mode::kReadOnly;
   return store::Store::open(dir, options);
+}
+
+Result<ingest::FileFormat> file_format_of(const std::string& format, const std::string& file) {
+  if (!format.empty()) return ingest::parse_file_format(format);
+  const std::string ext = std::filesystem::path(file).extension().string();
+  if (ext == ".ndjson" || ext == ".jsonl" || ext == ".json") return ingest::FileFormat::kNdjson;
+  if (ext == ".csv") return ingest::FileFormat::kCsv;
+  if (ext == ".pb") return ingest::FileFormat::kPb;
+  return Error{file + ": cannot tell the format from the name; give --format ndjson|csv|pb"};
+}
+
+void add_csv_options(CLI::App* cmd, CsvOptions& csv) {
+  cmd->add_option("--chain", csv.chain_id, "Chain id of CSV rows (default: the only chain)");
+  cmd->add_option("--time-zone", csv.time_zone,
+                  "Zone of CSV times without offset (and of inferred chains)")
+      ->capture_default_str();
+  cmd->add_option_function<std::string>(
+      "--case-column",
+      [&csv](const std::string& column) {
+        csv.mapping.case_column = column;
+        csv.case_column_given = true;
+      },
+      "CSV: client_ref column (default case:concept:name)");
+  cmd->add_option("--activity-column", csv.mapping.activity_column, "CSV: milestone column")
+      ->capture_default_str();
+  cmd->add_option("--time-column", csv.mapping.time_column, "CSV: occurred_at column")
+      ->capture_default_str();
+  cmd->add_option("--partner-column", csv.mapping.partner_column, "CSV: partner column")
+      ->capture_default_str();
+  cmd->add_option("--resource-column", csv.mapping.resource_column,
+                  "CSV: partner when the partner column is empty")
+      ->capture_default_str();
+  cmd->add_option("--id-column", csv.mapping.id_column,
+                  "CSV: event_id column (default: a hash of the row)");
+  cmd->add_option("--recorded-column", csv.mapping.recorded_column, "CSV: recorded_at column");
+}
+
+Status complete_csv_mapping(ingest::CsvMapping& csv, const std::string& chain_id,
+                            const std::vector<model::ChainModel>& chains,
+                            const std::string& time_zone) {
+  csv.chain_id = chain_id;
+  if (csv.chain_id.empty() && chains.size() == 1) csv.chain_id = chains[0].def.id();
+  auto zone = model::find_zone(time_zone);
+  if (!zone) return Error{zone.error()};
+  csv.zone = *zone;
+  for (const auto& chain : chains) {
+    if (chain.def.id() == csv.chain_id) csv.zone = chain.zone;
+  }
+  return ok_status();
 }
 
 }  // namespace ketenflow::cli

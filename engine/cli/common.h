@@ -1,10 +1,15 @@
-// Helpers the commands share: opening stores with messages fit
-// for the command line.
+// Helpers the commands share: opening stores, and telling the format and CSV
+// mapping of event files, with messages fit for the command line.
 #pragma once
 
 #include <memory>
 #include <string>
+#include <vector>
 
+#include <CLI/CLI.hpp>
+
+#include "ingest/file_source.h"
+#include "model/chain.h"
 #include "model/result.h"
 #include "store/store.h"
 
@@ -12,5 +17,26 @@ namespace ketenflow::cli {
 
 // Opens the store in `dir` for reading; works while an ingest writes to it.
 Result<std::unique_ptr<store::Store>> open_for_reading(const std::string& dir);
+
+// `format` (ndjson | csv | pb) when given, else from the extension of `file`:
+// .ndjson / .jsonl / .json, .csv, .pb.
+Result<ingest::FileFormat> file_format_of(const std::string& format, const std::string& file);
+
+// The CSV options that ingest and publish share.
+struct CsvOptions {
+  ingest::CsvMapping mapping;
+  std::string chain_id;
+  std::string time_zone = "Europe/Amsterdam";
+  bool case_column_given = false;
+};
+// Adds --chain, --time-zone and the --*-column options to `cmd`.
+void add_csv_options(CLI::App* cmd, CsvOptions& csv);
+
+// CSV rows carry no chain id: they get `chain_id`, else the only one of
+// `chains` (else none: the caller refuses CSV files then). Times without an
+// offset are read in that chain's time zone, else in `time_zone`.
+Status complete_csv_mapping(ingest::CsvMapping& csv, const std::string& chain_id,
+                            const std::vector<model::ChainModel>& chains,
+                            const std::string& time_zone);
 
 }  // namespace ketenflow::cli

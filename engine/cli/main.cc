@@ -11,8 +11,12 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "ketenflow 0.1.0");
   int exit_code = 0;
   ketenflow::cli::add_ingest_command(app, exit_code);
+  ketenflow::cli::add_topics_command(app, exit_code);
+  ketenflow::cli::add_publish_command(app, exit_code);
+  ketenflow::cli::add_serve_command(app, exit_code);
   ketenflow::cli::add_kpi_command(app, exit_code);
   ketenflow::cli::add_path_command(app, exit_code);
+  ketenflow::cli::add_status_command(app, exit_code);
   ketenflow::cli::add_rejects_command(app, exit_code);
   ketenflow::cli::add_rebuild_command(app, exit_code);
   ketenflow::cli::add_chains_command(app, exit_code);

@@ -6,13 +6,6 @@
 
 namespace ketenflow::ingest {
 
-void add_counts(BatchCounts& into, const BatchCounts& from) {
-  into.accepted += from.accepted;
-  into.duplicates += from.duplicates;
-  into.rejected += from.rejected;
-  for (const auto& [code, n] : from.rejected_by_code) into.rejected_by_code[code] += n;
-}
-
 Result<FileIngestResult> ingest_file(Pipeline& pipeline, const store::Store& store,
                                      const std::string& path, const FileIngestOptions& options) {
   std::error_code ec;

@@ -35,7 +35,4 @@ struct FileIngestResult {
 Result<FileIngestResult> ingest_file(Pipeline& pipeline, const store::Store& store,
                                      const std::string& path, const FileIngestOptions& options);
 
-// Adds `from` to `into`.
-void add_counts(BatchCounts& into, const BatchCounts& from);
-
 }  // namespace ketenflow::ingest

@@ -3,12 +3,11 @@
 #include <chrono>
 #include <unordered_map>
 
-#include <google/protobuf/io/coded_stream.h>
-#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 #include <google/protobuf/util/json_util.h>
 #include <xxhash.h>
 
 #include "ingest/projection.h"
+#include "model/event.h"
 #include "model/inferred_chain.h"
 #include "model/time.h"
 #include "path/path.h"
@@ -17,19 +16,6 @@
 
 namespace ketenflow::ingest {
 namespace {
-
-// Canonical bytes of an event: deterministic serialization, so that the same
-// event always hashes the same whatever form it arrived in.
-std::string canonical_bytes(const v1::ClientEvent& event) {
-  std::string out;
-  {
-    google::protobuf::io::StringOutputStream stream(&out);
-    google::protobuf::io::CodedOutputStream coded(&stream);
-    coded.SetSerializationDeterministic(true);
-    event.SerializeToCodedStream(&coded);
-  }
-  return out;
-}
 
 // Kept with a reject. A record carrying a raw identifier as client_ref is kept
 // with that identifier blanked out, whatever it was rejected for.
@@ -60,8 +46,17 @@ struct ClientChange {
 
 }  // namespace
 
-Result<std::unique_ptr<Pipeline>> Pipeline::open(store::Store& store, ChainSetup setup) {
+void add_counts(BatchCounts& into, const BatchCounts& from) {
+  into.accepted += from.accepted;
+  into.duplicates += from.duplicates;
+  into.rejected += from.rejected;
+  for (const auto& [code, n] : from.rejected_by_code) into.rejected_by_code[code] += n;
+}
+
+Result<std::unique_ptr<Pipeline>> Pipeline::open(store::Store& store, ChainSetup setup,
+                                                 PipelineOptions options) {
   std::unique_ptr<Pipeline> pipeline(new Pipeline(store));
+  pipeline->options_ = options;
   auto stored = store::load_chains(store);
   if (!stored) return Error{stored.error()};
   pipeline->chains_ = std::move(*stored);
@@ -126,7 +121,12 @@ Result<BatchCounts> Pipeline::apply(std::vector<SourceRecord>& records, const st
     r.set_reason(to_valid_utf8(why.reason));
     r.set_record(kept_record(record));
     *r.mutable_rejected_at() = model::from_ms(now_ms);
-    batch.Put(store_.cf(store::Cf::kRejects), store::reject_key(r.seq()), r.SerializeAsString());
+    r.set_partition(record.partition);
+    r.set_offset(record.offset);
+    const std::string key = store::reject_key(r.seq());
+    const std::string value = r.SerializeAsString();
+    batch.Put(store_.cf(store::Cf::kRejects), key, value);
+    if (options_.outbox) batch.Put(store_.cf(store::Cf::kOutbox), key, value);
     counters_.set_next_reject_seq(r.seq() + 1);
     ++counts.rejected;
     ++counts.rejected_by_code[why.code];
@@ -156,7 +156,7 @@ Result<BatchCounts> Pipeline::apply(std::vector<SourceRecord>& records, const st
     if (inferred && model::extend_inferred_chain(*chain, event.type(), event.partner_id())) {
       chain_dirty_[chain - chains_.data()] = true;
     }
-    std::string bytes = canonical_bytes(event);
+    std::string bytes = model::canonical_bytes(event);
     const uint64_t hash = XXH3_64bits(bytes.data(), bytes.size());
     candidates.push_back({&record, chain, std::move(bytes), hash});
   }

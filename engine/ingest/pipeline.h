@@ -39,6 +39,9 @@ struct SourceRecord {
   std::string raw;
   // Where the record stands in its source: "line 12", "offset 4096".
   std::string position;
+  // Kafka sources: partition and offset of the message.
+  int32_t partition = -1;
+  int64_t offset = -1;
 };
 
 // A meta entry the caller wants written with the batch (its source position).
@@ -54,6 +57,14 @@ struct BatchCounts {
   std::map<std::string, uint64_t> rejected_by_code;
 };
 
+// Adds `from` to `into`.
+void add_counts(BatchCounts& into, const BatchCounts& from);
+
+struct PipelineOptions {
+  // Also queue every reject in the outbox family, for the dead-letter topic.
+  bool outbox = false;
+};
+
 struct ChainSetup {
   // Chains from chain files.
   std::vector<model::ChainModel> chains;
@@ -66,7 +77,8 @@ class Pipeline {
  public:
   // Reconciles `setup` with the chains the store was built with: a new chain
   // is recorded; a changed definition is refused (rebuild applies it).
-  static Result<std::unique_ptr<Pipeline>> open(store::Store& store, ChainSetup setup);
+  static Result<std::unique_ptr<Pipeline>> open(store::Store& store, ChainSetup setup,
+                                                PipelineOptions options = {});
 
   // Applies `records` (from source `source`) and `positions` as one batch.
   Result<BatchCounts> apply(std::vector<SourceRecord>& records, const std::string& source,
@@ -81,6 +93,7 @@ class Pipeline {
   model::ChainModel* find_chain(const std::string& id);
 
   store::Store& store_;
+  PipelineOptions options_;
   std::vector<model::ChainModel> chains_;
   std::vector<bool> chain_dirty_;
   v1::IngestCounters counters_;

@@ -15,8 +15,8 @@ namespace {
 
 constexpr std::string_view kSchemaVersion = "1";
 
-constexpr const char* kCfNames[kCfCount] = {"events", "event_ids", "paths",  "kpi",
-                                            "wip",    "meta",      "rejects"};
+constexpr const char* kCfNames[kCfCount] = {"events", "event_ids", "paths",   "kpi",
+                                            "wip",    "meta",      "rejects", "outbox"};
 
 // Prefix of a key up to and including its second 0 byte, or the whole key:
 // chain·client for events, the whole key for paths and event ids. Lets those

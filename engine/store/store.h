@@ -24,8 +24,8 @@
 
 namespace ketenflow::store {
 
-enum class Cf { kEvents, kEventIds, kPaths, kKpi, kWip, kMeta, kRejects };
-inline constexpr int kCfCount = 7;
+enum class Cf { kEvents, kEventIds, kPaths, kKpi, kWip, kMeta, kRejects, kOutbox };
+inline constexpr int kCfCount = 8;
 
 struct StoreOptions {
   enum class Mode { kReadWrite, kReadOnly };

@@ -5,6 +5,7 @@
 // in path order with the expected share of drop-outs and re-entries, and
 // delivery faults (late, duplicate, corrected) at the requested rates.
 #include "connectors/simulate/simulator.h"
+#include "model/event.h"
 
 #include <algorithm>
 #include <cstdlib>
@@ -51,16 +52,7 @@ std::vector<v1::ClientEvent> run(const model::ChainModel& chain, const Simulatio
 }
 
 // Map entries in key order, so equal events give equal bytes.
-std::string bytes(const v1::ClientEvent& event) {
-  std::string out;
-  {
-    google::protobuf::io::StringOutputStream stream(&out);
-    google::protobuf::io::CodedOutputStream coded(&stream);
-    coded.SetSerializationDeterministic(true);
-    event.SerializeToCodedStream(&coded);
-  }
-  return out;
-}
+std::string bytes(const v1::ClientEvent& event) { return model::canonical_bytes(event); }
 
 int64_t ms(const google::protobuf::Timestamp& ts) {
   return ts.seconds() * 1000 + ts.nanos() / 1'000'000;

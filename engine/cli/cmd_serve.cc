@@ -1,0 +1,157 @@
+// ketenflow serve: the engine as a Kafka consumer-group member.
+#include <unistd.h>
+
+#include <csignal>
+#include <filesystem>
+#include <memory>
+#include <thread>
+
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+#include <xxhash.h>
+
+#include "cli/command.h"
+#include "cli/common.h"
+#include "kafka/event_source.h"
+#include "kpi/histogram.h"
+#include "model/chain_file.h"
+
+namespace ketenflow::cli {
+namespace {
+
+struct ServeArgs {
+  std::string data;
+  std::string chains;
+  std::string brokers;
+  std::string topic = "ketenflow.events";
+  std::string group = "ketenflow";
+  std::string dlq_topic;
+  std::string instance_id;
+  size_t batch = 5000;
+  int batch_ms = 200;
+  bool sync = false;
+};
+
+// SIGTERM / SIGINT set `stop`; handled by sigwait in a thread of our own, so
+// no signal handler and no global state. Blocked before librdkafka starts its
+// threads, which inherit the mask.
+class StopOnSignal {
+ public:
+  explicit StopOnSignal(std::atomic<bool>& stop) {
+    sigemptyset(&set_);
+    sigaddset(&set_, SIGTERM);
+    sigaddset(&set_, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &set_, nullptr);
+    thread_ = std::thread([this, &stop] {
+      const timespec tick{0, 200'000'000};
+      while (!done_.load()) {
+        if (sigtimedwait(&set_, nullptr, &tick) > 0) stop.store(true);
+      }
+    });
+  }
+  ~StopOnSignal() {
+    done_.store(true);
+    thread_.join();
+  }
+
+ private:
+  sigset_t set_;
+  std::atomic<bool> done_{false};
+  std::thread thread_;
+};
+
+// A stable member id per store: a restarted serve gets its partitions back.
+std::string default_instance_id(const std::string& data) {
+  std::error_code ec;
+  const std::string dir = std::filesystem::weakly_canonical(data, ec).string();
+  char host[256] = {};
+  gethostname(host, sizeof host - 1);
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx",
+                static_cast<unsigned long long>(XXH3_64bits(dir.data(), dir.size())));
+  return std::string("ketenflow-") + host + "-" + std::string(hex, 8);
+}
+
+int run_serve(const ServeArgs& args) {
+  std::atomic<bool> stop{false};
+  StopOnSignal signals(stop);
+  spdlog::logger log("serve", std::make_shared<spdlog::sinks::stderr_color_sink_mt>());
+  log.set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+
+  ingest::ChainSetup setup;
+  if (!args.chains.empty()) {
+    auto chains = model::load_chains(args.chains);
+    if (!chains) return fail(chains.error());
+    setup.chains = std::move(*chains);
+  }
+  store::StoreOptions store_options;
+  store_options.sync = args.sync;
+  auto store = store::Store::open(args.data, store_options);
+  if (!store) return fail(store.error());
+  auto pipeline = ingest::Pipeline::open(**store, std::move(setup), {.outbox = true});
+  if (!pipeline) return fail(pipeline.error());
+  if ((*pipeline)->chains().empty()) return fail("no chains: give --chains PATH");
+
+  kafka::ConsumeOptions options;
+  options.brokers = args.brokers;
+  options.topic = args.topic;
+  options.group = args.group;
+  options.instance_id =
+      args.instance_id.empty() ? default_instance_id(args.data) : args.instance_id;
+  options.batch_records = args.batch;
+  options.batch_ms = args.batch_ms;
+  const std::string dlq = args.dlq_topic.empty() ? args.topic + ".dlq" : args.dlq_topic;
+  const kafka::Log to_log = [&log](std::string_view level, const std::string& message) {
+    if (level == "warn") {
+      log.warn("{}", message);
+    } else {
+      log.info("{}", message);
+    }
+  };
+  auto dead_letter = kafka::DeadLetterSink::open(**store, args.brokers, dlq, to_log);
+  if (!dead_letter) return fail(dead_letter.error());
+
+  log.info("consuming {} as group {} (member {}) into {}; rejects to {}", args.topic, args.group,
+           options.instance_id, args.data, dlq);
+  log.info("stop with Ctrl-C or: kill -TERM {}", getpid());
+  kafka::ConsumeProbe probe;
+  const auto status =
+      kafka::consume(**store, **pipeline, **dead_letter, options, stop, probe, to_log);
+  if (!status) return fail(status.error());
+  if (auto settled = (*store)->settle(); !settled) return fail(settled.error());
+  log.info("stopped cleanly: {} records in {} batches: accepted {}, duplicates {}, rejected {}",
+           probe.records, probe.batches, probe.counts.accepted, probe.counts.duplicates,
+           probe.counts.rejected);
+  if (!probe.latency_ms.empty()) {
+    log.info("latency from produce to stored: p50 {:.0f} ms, p99 {:.0f} ms",
+             kpi::quantile_ms(probe.latency_ms, 0.50), kpi::quantile_ms(probe.latency_ms, 0.99));
+  }
+  return 0;
+}
+
+}  // namespace
+
+void add_serve_command(CLI::App& app, int& exit_code) {
+  auto args = std::make_shared<ServeArgs>();
+  CLI::App* cmd = app.add_subcommand(
+      "serve", "Consume partner events from Kafka into a store, effectively once");
+  cmd->add_option("--data", args->data, "Store folder (created when missing)")->required();
+  cmd->add_option("--chains", args->chains,
+                  "Chain file or folder (default: the chains recorded in the store)");
+  cmd->add_option("--brokers", args->brokers, "Kafka bootstrap servers, host:port,...")->required();
+  cmd->add_option("--topic", args->topic, "Topic of ClientEvents")->capture_default_str();
+  cmd->add_option("--group", args->group, "Consumer group")->capture_default_str();
+  cmd->add_option("--dlq-topic", args->dlq_topic, "Dead-letter topic (default: TOPIC.dlq)");
+  cmd->add_option("--instance-id", args->instance_id,
+                  "Static group member id (default: from host and store folder)");
+  cmd->add_option("--batch", args->batch, "Most records per atomic batch")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000000));
+  cmd->add_option("--batch-ms", args->batch_ms, "Longest wait before a partial batch is applied")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 60000));
+  cmd->add_flag("--sync", args->sync, "fsync every batch (survives a machine crash)");
+  cmd->callback([args, &exit_code] { exit_code = run_serve(*args); });
+}
+
+}  // namespace ketenflow::cli
