@@ -306,6 +306,7 @@ Result<bool> FileReader::next(std::vector<SourceRecord>& out) {
         }
         SourceRecord& record = out.emplace_back();
         record.position = "offset " + std::to_string(start);
+        record.raw_is_protobuf = true;
         ++lines_;
         std::string bytes;
         if (!ok || length > kMaxDelimitedBytes || !read_bytes(length, bytes)) {

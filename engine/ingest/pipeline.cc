@@ -17,18 +17,20 @@
 namespace ketenflow::ingest {
 namespace {
 
-// Kept with a reject. A record carrying a raw identifier as client_ref is kept
-// with that identifier blanked out, whatever it was rejected for.
+// The record kept with a reject, in its original form. A record carrying a raw
+// identifier as client_ref is kept with that identifier replaced by
+// "<removed>", whatever it was rejected for.
 std::string kept_record(const SourceRecord& record) {
   if (record.event && (looks_like_bsn(record.event->client_ref()) ||
                        looks_like_email(record.event->client_ref()))) {
     v1::ClientEvent masked = *record.event;
     masked.set_client_ref("<removed>");
+    if (record.raw_is_protobuf) return model::canonical_bytes(masked);
     std::string json;
     (void)google::protobuf::util::MessageToJsonString(masked, &json);
     return json;
   }
-  return record.raw.substr(0, kMaxEventBytes);
+  return record.raw;
 }
 
 struct Accepted {
@@ -119,14 +121,20 @@ Result<BatchCounts> Pipeline::apply(std::vector<SourceRecord>& records, const st
     r.set_position(to_valid_utf8(record.position));
     r.set_code(why.code);
     r.set_reason(to_valid_utf8(why.reason));
-    r.set_record(kept_record(record));
+    // The rejects family keeps the first 64 KiB; the dead-letter topic gets
+    // the whole record.
+    std::string kept = kept_record(record);
+    r.set_record(kept.substr(0, kMaxEventBytes));
     *r.mutable_rejected_at() = model::from_ms(now_ms);
     r.set_partition(record.partition);
     r.set_offset(record.offset);
     const std::string key = store::reject_key(r.seq());
     const std::string value = r.SerializeAsString();
     batch.Put(store_.cf(store::Cf::kRejects), key, value);
-    if (options_.outbox) batch.Put(store_.cf(store::Cf::kOutbox), key, value);
+    if (options_.outbox) {
+      if (kept.size() > kMaxEventBytes) r.set_record(std::move(kept));
+      batch.Put(store_.cf(store::Cf::kOutbox), key, r.SerializeAsString());
+    }
     counters_.set_next_reject_seq(r.seq() + 1);
     ++counts.rejected;
     ++counts.rejected_by_code[why.code];

@@ -37,6 +37,9 @@ struct SourceRecord {
   Rejection decode_error;
   // The original bytes, kept with a reject.
   std::string raw;
+  // Whether `raw` is a serialized ClientEvent (pb files, Kafka) or text
+  // (NDJSON, CSV): a record kept without its raw identifier keeps that form.
+  bool raw_is_protobuf = false;
   // Where the record stands in its source: "line 12", "offset 4096".
   std::string position;
   // Kafka sources: partition and offset of the message.

@@ -77,6 +77,10 @@ Status DeadLetterSink::produce_queued() {
 
 Status DeadLetterSink::poll(int timeout_ms) {
   producer_->poll(timeout_ms);
+  if (retry_at_ && std::chrono::steady_clock::now() >= *retry_at_) {
+    retry_at_.reset();
+    if (auto status = produce_queued(); !status) return status;
+  }
   if (reports_->delivered.empty() && reports_->failed.empty()) return ok_status();
   rocksdb::WriteBatch batch;
   for (uint64_t seq : reports_->delivered) {
@@ -86,6 +90,13 @@ Status DeadLetterSink::poll(int timeout_ms) {
   }
   // Failed deliveries stay queued and are produced again next time.
   for (uint64_t seq : reports_->failed) in_flight_.erase(seq);
+  if (!reports_->failed.empty())
+    retry_at_ = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+  if (!reports_->failed.empty() && events_) {
+    events_->say("warn", std::to_string(reports_->failed.size()) +
+                             " dead-letter messages not delivered (" + reports_->last_error +
+                             "); retrying");
+  }
   reports_->delivered.clear();
   reports_->failed.clear();
   return store_->write(batch);

@@ -10,8 +10,10 @@
 // `source-partition`, `source-offset`. Used by the serve thread only.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 
@@ -31,7 +33,8 @@ class DeadLetterSink {
 
   // Produces every queued reject that is not in flight yet.
   Status produce_queued();
-  // Serves delivery reports; deletes acknowledged rejects from the outbox.
+  // Serves delivery reports; deletes acknowledged rejects from the outbox;
+  // produces failed ones again a second later.
   Status poll(int timeout_ms);
   // Waits up to `timeout_ms` for everything in flight.
   Status drain(int timeout_ms);
@@ -48,6 +51,8 @@ class DeadLetterSink {
   std::unique_ptr<LogEvents> events_;
   std::unique_ptr<RdKafka::Producer> producer_;
   std::set<uint64_t> in_flight_;
+  // After a failed delivery, when to produce the queue again.
+  std::optional<std::chrono::steady_clock::time_point> retry_at_;
   uint64_t delivered_ = 0;
 };
 

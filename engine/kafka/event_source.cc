@@ -25,21 +25,28 @@ struct Session {
   std::vector<ingest::SourceRecord> pending;
   std::vector<int64_t> produced_ms;  // message timestamps of `pending`
   std::map<int32_t, int64_t> next_offsets;
+  // Records applied per partition over the store's life (from the stored
+  // position at assignment).
+  std::map<int32_t, uint64_t> applied;
   Clock::time_point first_pending;
   // Set when applying failed inside a rebalance callback.
   std::string fatal;
 
   Status flush(RdKafka::KafkaConsumer* consumer) {
     if (pending.empty()) return ok_status();
+    std::map<int32_t, uint64_t> after = applied;
+    for (const ingest::SourceRecord& record : pending) ++after[record.partition];
     std::vector<ingest::MetaEntry> positions;
     for (const auto& [partition, offset] : next_offsets) {
       v1::SourcePosition position;
       position.set_source("kafka:" + options.topic + "/" + std::to_string(partition));
       position.set_offset(static_cast<uint64_t>(offset));
+      position.set_records(after[partition]);
       positions.push_back({position_key(options.topic, partition), position.SerializeAsString()});
     }
     auto counts = pipeline.apply(pending, options.topic, positions);
     if (!counts) return Error{counts.error()};
+    applied = std::move(after);
     ingest::add_counts(probe.counts, *counts);
     ++probe.batches;
     probe.records += pending.size();
@@ -75,6 +82,7 @@ struct Session {
       }
       if (stored->has_value() && position.ParseFromString(**stored)) {
         p->set_offset(static_cast<int64_t>(position.offset()));
+        applied[p->partition()] = position.records();
       } else {
         p->set_offset(RdKafka::Topic::OFFSET_BEGINNING);
       }
@@ -119,6 +127,7 @@ ingest::SourceRecord record_of(const RdKafka::Message& message) {
   record.position = "partition " + std::to_string(message.partition()) + " offset " +
                     std::to_string(message.offset());
   record.raw.assign(static_cast<const char*>(message.payload()), message.len());
+  record.raw_is_protobuf = true;
   if (record.raw.size() <= ingest::kMaxEventBytes) {
     v1::ClientEvent event;
     if (event.ParseFromString(record.raw)) {
@@ -139,7 +148,7 @@ std::string position_key(const std::string& topic, int32_t partition) {
 Status consume(store::Store& store, ingest::Pipeline& pipeline, DeadLetterSink& dead_letter,
                const ConsumeOptions& options, const std::atomic<bool>& stop, ConsumeProbe& probe,
                const Log& log) {
-  Session session{store, pipeline, dead_letter, options, probe, log, {}, {}, {}, {}, {}};
+  Session session{store, pipeline, dead_letter, options, probe, log, {}, {}, {}, {}, {}, {}};
   Rebalance rebalance(session);
   Settings settings = {{"bootstrap.servers", options.brokers},
                        {"group.id", options.group},
@@ -183,6 +192,10 @@ Status consume(store::Store& store, ingest::Pipeline& pipeline, DeadLetterSink& 
     std::unique_ptr<RdKafka::Message> message(consumer->consume(wait));
     switch (message->err()) {
       case RdKafka::ERR_NO_ERROR:
+        if (!last_logged.empty()) {
+          log("info", "kafka: receiving messages again");
+          last_logged.clear();
+        }
         if (session.pending.empty()) session.first_pending = Clock::now();
         session.pending.push_back(record_of(*message));
         session.produced_ms.push_back(message->timestamp().timestamp);

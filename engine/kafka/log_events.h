@@ -16,18 +16,16 @@ class LogEvents : public RdKafka::EventCb {
  public:
   explicit LogEvents(Log log) : log_(std::move(log)) {}
   void event_cb(RdKafka::Event& event) override {
-    switch (event.type()) {
-      case RdKafka::Event::EVENT_LOG:
-        log_(event.severity() <= RdKafka::Event::EVENT_SEVERITY_WARNING ? "warn" : "info",
-             "kafka " + event.fac() + ": " + event.str());
-        break;
-      case RdKafka::Event::EVENT_ERROR:
-        log_("warn", "kafka: " + RdKafka::err2str(event.err()) + ": " + event.str());
-        break;
-      default:
-        break;
+    // Client errors also reach the caller (consume() errors, delivery
+    // reports), which says them once; here only librdkafka's own warnings.
+    if (event.type() == RdKafka::Event::EVENT_LOG &&
+        event.severity() <= RdKafka::Event::EVENT_SEVERITY_WARNING) {
+      log_("warn", "kafka " + event.fac() + ": " + event.str());
     }
   }
+
+  // For the owner's own messages.
+  void say(std::string_view level, const std::string& message) const { log_(level, message); }
 
  private:
   Log log_;

@@ -257,4 +257,27 @@ std::string chain_file(std::string_view name) {
   return (std::filesystem::path(source_dir()) / "chains" / name).string();
 }
 
+testing::AssertionResult Ok(const RunResult& r) {
+  if (r.exited() && r.exit_code == 0) return testing::AssertionSuccess();
+  return testing::AssertionFailure() << r.describe();
+}
+
+testing::AssertionResult SameText(const std::string& what, const std::string& want,
+                                  const std::string& got) {
+  if (want == got) return testing::AssertionSuccess();
+  const auto la = split_lines(want);
+  const auto lb = split_lines(got);
+  size_t i = 0;
+  while (i < la.size() && i < lb.size() && la[i] == lb[i]) ++i;
+  auto failure = testing::AssertionFailure();
+  failure << what << " differs (" << want.size() << " vs " << got.size() << " bytes, " << la.size()
+          << " vs " << lb.size() << " lines); first difference at line " << (i + 1) << ":\n";
+  const auto cut = [](const std::string& s) { return s.size() > 400 ? s.substr(0, 400) : s; };
+  for (size_t j = (i >= 2 ? i - 2 : 0); j < i + 3; ++j) {
+    failure << "  " << (j + 1) << " want: " << (j < la.size() ? cut(la[j]) : "<none>") << "\n";
+    failure << "  " << (j + 1) << " got:  " << (j < lb.size() ? cut(lb[j]) : "<none>") << "\n";
+  }
+  return failure;
+}
+
 }  // namespace ketenflow::it

@@ -8,6 +8,8 @@
 //   KETENFLOW_KEEP_TMP     when set, temporary folders are kept for inspection
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <chrono>
 #include <filesystem>
 #include <string>
@@ -82,6 +84,12 @@ std::string join_lines(const std::vector<std::string>& lines);
 // (KETENFLOW_SOURCE_DIR) and the shared data folder (KETENFLOW_SHARED_DATA);
 // when a variable is unset, the place CMake would have set it to.
 // Throw std::runtime_error (a failed test) when neither exists.
+// Success when the command exited 0, else its description.
+testing::AssertionResult Ok(const RunResult& r);
+// Equal texts, or the first differing line with its neighbourhood.
+testing::AssertionResult SameText(const std::string& what, const std::string& want,
+                                  const std::string& got);
+
 std::string bin();
 std::string source_dir();
 std::string shared_data();

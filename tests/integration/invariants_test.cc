@@ -24,33 +24,12 @@
 namespace {
 
 namespace it = ketenflow::it;
+using it::Ok;
+using it::SameText;
 using nlohmann::json;
 
 // ---------------------------------------------------------------------------
 // Helpers
-
-testing::AssertionResult Ok(const it::RunResult& r) {
-  if (r.exited() && r.exit_code == 0) return testing::AssertionSuccess();
-  return testing::AssertionFailure() << r.describe();
-}
-
-// Equal texts, or the first differing line with its neighbourhood.
-testing::AssertionResult SameText(const std::string& what, const std::string& a,
-                                  const std::string& b) {
-  if (a == b) return testing::AssertionSuccess();
-  const auto la = it::split_lines(a);
-  const auto lb = it::split_lines(b);
-  size_t i = 0;
-  while (i < la.size() && i < lb.size() && la[i] == lb[i]) ++i;
-  auto failure = testing::AssertionFailure();
-  failure << what << " differs (" << a.size() << " vs " << b.size() << " bytes, " << la.size()
-          << " vs " << lb.size() << " lines); first difference at line " << (i + 1) << ":\n";
-  for (size_t j = (i >= 2 ? i - 2 : 0); j < i + 3; ++j) {
-    failure << "  " << (j + 1) << " expected: " << (j < la.size() ? la[j] : "<none>") << "\n";
-    failure << "  " << (j + 1) << " actual:   " << (j < lb.size() ? lb[j] : "<none>") << "\n";
-  }
-  return failure;
-}
 
 struct Counts {
   bool found = false;
