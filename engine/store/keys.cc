@@ -64,14 +64,6 @@ std::string path_key(std::string_view chain, std::string_view client) {
   return key;
 }
 
-bool split_path_key(std::string_view key, std::string* chain, std::string* client) {
-  const size_t zero = key.find('\0');
-  if (zero == std::string_view::npos) return false;
-  chain->assign(key.substr(0, zero));
-  client->assign(key.substr(zero + 1));
-  return true;
-}
-
 std::string kpi_day_prefix(std::string_view chain, int32_t day) {
   std::string key;
   append_part(&key, chain);

@@ -23,8 +23,6 @@ std::string event_id_key(std::string_view chain, std::string_view event_id);
 
 // paths: chain · client_ref
 std::string path_key(std::string_view chain, std::string_view client);
-// Splits a paths key back into chain and client.
-bool split_path_key(std::string_view key, std::string* chain, std::string* client);
 
 // kpi: chain · day · measure · dimension — days first, so a [from, to) query
 // is one range scan.

@@ -227,13 +227,4 @@ void Store::finish_rebuild(rocksdb::WriteBatch& batch) const {
   batch.Delete(cf(Cf::kMeta), kRebuildingKey);
 }
 
-uint64_t Store::size_on_disk() const {
-  uint64_t total = 0;
-  std::error_code ec;
-  for (const auto& entry : std::filesystem::directory_iterator(dir_, ec)) {
-    if (entry.is_regular_file(ec)) total += entry.file_size(ec);
-  }
-  return total;
-}
-
 }  // namespace ketenflow::store

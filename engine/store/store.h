@@ -73,8 +73,6 @@ class Store {
   // opening the store later neither replay the log nor merge operands. Called
   // when a writer finishes.
   Status settle();
-  // Bytes on disk of all SST and WAL files.
-  uint64_t size_on_disk() const;
 
  private:
   Store() = default;
