@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <regex>
 #include <sstream>
 #include <stdexcept>
 
@@ -278,6 +279,44 @@ testing::AssertionResult SameText(const std::string& what, const std::string& wa
     failure << "  " << (j + 1) << " got:  " << (j < lb.size() ? cut(lb[j]) : "<none>") << "\n";
   }
   return failure;
+}
+
+Counts parse_counts(const std::string& out) {
+  static const std::regex summary(
+      R"(accepted (\d+), duplicates (\d+), rejected (\d+)(?: \(([^)]*)\))?)");
+  Counts c;
+  std::smatch m;
+  if (!std::regex_search(out, m, summary)) return c;
+  c.found = true;
+  c.accepted = std::stoull(m[1]);
+  c.duplicates = std::stoull(m[2]);
+  c.rejected = std::stoull(m[3]);
+  if (c.rejected > 0 && m[4].matched) {
+    static const std::regex pair(R"(([a-z0-9_]+) (\d+))");
+    const std::string codes = m[4];
+    for (auto p = std::sregex_iterator(codes.begin(), codes.end(), pair);
+         p != std::sregex_iterator(); ++p) {
+      c.by_code[(*p)[1]] = std::stoull((*p)[2]);
+    }
+  }
+  return c;
+}
+
+std::string wonen_eerst() { return chain_file("wonen-eerst.yaml"); }
+
+RunResult simulate(const std::string& out, int clients, int seed,
+                   const std::vector<std::string>& extra) {
+  std::vector<std::string> args{"simulate",
+                                "--chain",
+                                wonen_eerst(),
+                                "--clients",
+                                std::to_string(clients),
+                                "--seed",
+                                std::to_string(seed),
+                                "--out",
+                                out};
+  args.insert(args.end(), extra.begin(), extra.end());
+  return ketenflow(args);
 }
 
 }  // namespace ketenflow::it

@@ -12,6 +12,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -89,6 +90,22 @@ testing::AssertionResult Ok(const RunResult& r);
 // Equal texts, or the first differing line with its neighbourhood.
 testing::AssertionResult SameText(const std::string& what, const std::string& want,
                                   const std::string& got);
+
+// The counts `ingest` prints: the first "accepted N, duplicates N, rejected N
+// (code n, …)" in `out`.
+struct Counts {
+  bool found = false;
+  uint64_t accepted = 0;
+  uint64_t duplicates = 0;
+  uint64_t rejected = 0;
+  std::map<std::string, uint64_t> by_code;
+};
+Counts parse_counts(const std::string& out);
+
+// chains/wonen-eerst.yaml, and `ketenflow simulate` of it into `out`.
+std::string wonen_eerst();
+RunResult simulate(const std::string& out, int clients, int seed,
+                   const std::vector<std::string>& extra = {});
 
 std::string bin();
 std::string source_dir();

@@ -24,59 +24,16 @@
 namespace {
 
 namespace it = ketenflow::it;
+using it::Counts;
 using it::Ok;
+using it::parse_counts;
 using it::SameText;
+using it::simulate;
+using it::wonen_eerst;
 using nlohmann::json;
 
 // ---------------------------------------------------------------------------
 // Helpers
-
-struct Counts {
-  bool found = false;
-  uint64_t accepted = 0;
-  uint64_t duplicates = 0;
-  uint64_t rejected = 0;
-  std::map<std::string, uint64_t> by_code;
-};
-
-// The first "accepted N, duplicates N, rejected N (code n, …)" in `out`.
-Counts parse_counts(const std::string& out) {
-  static const std::regex summary(
-      R"(accepted (\d+), duplicates (\d+), rejected (\d+)(?: \(([^)]*)\))?)");
-  Counts c;
-  std::smatch m;
-  if (!std::regex_search(out, m, summary)) return c;
-  c.found = true;
-  c.accepted = std::stoull(m[1]);
-  c.duplicates = std::stoull(m[2]);
-  c.rejected = std::stoull(m[3]);
-  if (c.rejected > 0 && m[4].matched) {
-    static const std::regex pair(R"(([a-z0-9_]+) (\d+))");
-    const std::string codes = m[4];
-    for (auto p = std::sregex_iterator(codes.begin(), codes.end(), pair);
-         p != std::sregex_iterator(); ++p) {
-      c.by_code[(*p)[1]] = std::stoull((*p)[2]);
-    }
-  }
-  return c;
-}
-
-std::string wonen_eerst() { return it::chain_file("wonen-eerst.yaml"); }
-
-it::RunResult simulate(const std::string& out, int clients, int seed,
-                       const std::vector<std::string>& extra = {}) {
-  std::vector<std::string> args{"simulate",
-                                "--chain",
-                                wonen_eerst(),
-                                "--clients",
-                                std::to_string(clients),
-                                "--seed",
-                                std::to_string(seed),
-                                "--out",
-                                out};
-  args.insert(args.end(), extra.begin(), extra.end());
-  return it::ketenflow(args);
-}
 
 it::RunResult ingest(const std::string& data, const std::string& file,
                      const std::vector<std::string>& extra = {}) {

@@ -33,53 +33,18 @@ namespace {
 namespace it = ketenflow::it;
 namespace kf = ketenflow::it::kafka;
 namespace v1 = ketenflow::v1;
+using it::Counts;
 using it::Ok;
+using it::parse_counts;
 using it::SameText;
+using it::simulate;
+using it::wonen_eerst;
 using nlohmann::json;
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
 // ---------------------------------------------------------------------------
 // Helpers
-
-struct Counts {
-  bool found = false;
-  uint64_t accepted = 0;
-  uint64_t duplicates = 0;
-  uint64_t rejected = 0;
-};
-
-// "accepted N, duplicates N, rejected N" as `ingest` prints it.
-Counts parse_counts(const std::string& out) {
-  static const std::regex summary(R"(accepted (\d+), duplicates (\d+), rejected (\d+))");
-  Counts c;
-  std::smatch m;
-  if (!std::regex_search(out, m, summary)) return c;
-  c.found = true;
-  c.accepted = std::stoull(m[1]);
-  c.duplicates = std::stoull(m[2]);
-  c.rejected = std::stoull(m[3]);
-  return c;
-}
-
-std::string wonen_eerst() { return it::chain_file("wonen-eerst.yaml"); }
-
-it::RunResult simulate(const std::string& out, int clients, int seed,
-                       const std::vector<std::string>& extra = {}) {
-  std::vector<std::string> args{"simulate",
-                                "--chain",
-                                wonen_eerst(),
-                                "--clients",
-                                std::to_string(clients),
-                                "--seed",
-                                std::to_string(seed),
-                                "--out",
-                                out,
-                                "--format",
-                                "ndjson"};
-  args.insert(args.end(), extra.begin(), extra.end());
-  return it::ketenflow(args);
-}
 
 it::RunResult ingest(const std::string& data, const std::string& file) {
   return it::ketenflow({"ingest", "--data", data, "--chains", wonen_eerst(), "--quiet", file});
@@ -276,7 +241,8 @@ TEST(KafkaCrash, SigkilledServeResumesToIdenticalState) {
   const auto t0 = Clock::now();
   it::TempDir tmp;
   const std::string sim = tmp / "events.ndjson";
-  ASSERT_TRUE(Ok(simulate(sim, 20500, 23, {"--disorder", "0.05", "--duplicates", "0.01"})));
+  ASSERT_TRUE(Ok(simulate(sim, 20500, 23,
+                          {"--format", "ndjson", "--disorder", "0.05", "--duplicates", "0.01"})));
   const size_t total = it::split_lines(it::read_file(sim)).size();
   ASSERT_GE(total, 200000u);
 
@@ -376,7 +342,8 @@ TEST(KafkaBrokerRestart, ServeSurvivesAndCatchesUp) {
   const auto t0 = Clock::now();
   it::TempDir tmp;
   const std::string sim = tmp / "events.ndjson";
-  ASSERT_TRUE(Ok(simulate(sim, 8000, 31, {"--duplicates", "0.02", "--corrections", "0.02"})));
+  ASSERT_TRUE(Ok(simulate(
+      sim, 8000, 31, {"--format", "ndjson", "--duplicates", "0.02", "--corrections", "0.02"})));
   const std::vector<std::string> lines = it::split_lines(it::read_file(sim));
   const size_t total = lines.size();
   ASSERT_GT(total, 60000u);
