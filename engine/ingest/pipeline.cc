@@ -3,7 +3,6 @@
 #include <chrono>
 #include <unordered_map>
 
-#include <google/protobuf/util/json_util.h>
 #include <xxhash.h>
 
 #include "ingest/projection.h"
@@ -17,20 +16,39 @@
 namespace ketenflow::ingest {
 namespace {
 
-// The record kept with a reject, in its original form. A record carrying a raw
-// identifier as client_ref is kept with that identifier replaced by
-// "<removed>", whatever it was rejected for.
-std::string kept_record(const SourceRecord& record) {
-  if (record.event && (looks_like_bsn(record.event->client_ref()) ||
-                       looks_like_email(record.event->client_ref()))) {
-    v1::ClientEvent masked = *record.event;
-    masked.set_client_ref("<removed>");
-    if (record.raw_is_protobuf) return model::canonical_bytes(masked);
-    std::string json;
-    (void)google::protobuf::util::MessageToJsonString(masked, &json);
-    return json;
+// The record as the dead-letter topic gets it: the original bytes, except
+// that raw identifiers are removed — from the decoded client_ref of a
+// protobuf record (re-serialized), or wherever they stand in text.
+std::string dead_letter_record(const SourceRecord& record) {
+  if (!record.raw_is_protobuf || !record.event) return mask_identifiers(record.raw);
+  const std::string& ref = record.event->client_ref();
+  if (!looks_like_bsn(ref) && !looks_like_email(ref)) return record.raw;
+  v1::ClientEvent masked = *record.event;
+  masked.set_client_ref("<removed>");
+  return model::canonical_bytes(masked);
+}
+
+// The record as the rejects family keeps it for operators: the dead-letter
+// form with the client_ref redacted too (logs and listings never show a
+// client_ref in full), cut to 64 KiB.
+std::string listed_record(const SourceRecord& record, const std::string& dead_letter) {
+  std::string out = dead_letter;
+  const std::string ref = record.event ? record.event->client_ref() : std::string();
+  if (!ref.empty() && !looks_like_bsn(ref) && !looks_like_email(ref)) {
+    if (record.raw_is_protobuf) {
+      v1::ClientEvent shown = *record.event;
+      shown.set_client_ref(redact(ref));
+      out = model::canonical_bytes(shown);
+    } else {
+      const std::string shown = redact(ref);
+      for (size_t at = out.find(ref); at != std::string::npos;
+           at = out.find(ref, at + shown.size())) {
+        out.replace(at, ref.size(), shown);
+      }
+    }
   }
-  return record.raw;
+  if (out.size() > kMaxEventBytes) out.resize(kMaxEventBytes);
+  return out;
 }
 
 struct Accepted {
@@ -121,10 +139,8 @@ Result<BatchCounts> Pipeline::apply(std::vector<SourceRecord>& records, const st
     r.set_position(to_valid_utf8(record.position));
     r.set_code(why.code);
     r.set_reason(to_valid_utf8(why.reason));
-    // The rejects family keeps the first 64 KiB; the dead-letter topic gets
-    // the whole record.
-    std::string kept = kept_record(record);
-    r.set_record(kept.substr(0, kMaxEventBytes));
+    std::string dead_letter = dead_letter_record(record);
+    r.set_record(listed_record(record, dead_letter));
     *r.mutable_rejected_at() = model::from_ms(now_ms);
     r.set_partition(record.partition);
     r.set_offset(record.offset);
@@ -132,7 +148,7 @@ Result<BatchCounts> Pipeline::apply(std::vector<SourceRecord>& records, const st
     const std::string value = r.SerializeAsString();
     batch.Put(store_.cf(store::Cf::kRejects), key, value);
     if (options_.outbox) {
-      if (kept.size() > kMaxEventBytes) r.set_record(std::move(kept));
+      r.set_record(std::move(dead_letter));
       batch.Put(store_.cf(store::Cf::kOutbox), key, r.SerializeAsString());
     }
     counters_.set_next_reject_seq(r.seq() + 1);
@@ -160,16 +176,12 @@ Result<BatchCounts> Pipeline::apply(std::vector<SourceRecord>& records, const st
       reject(record, *why);
       continue;
     }
-    // An inferred chain grows with the accepted events only.
-    if (inferred && model::extend_inferred_chain(*chain, event.type(), event.partner_id())) {
-      chain_dirty_[chain - chains_.data()] = true;
-    }
     std::string bytes = model::canonical_bytes(event);
     const uint64_t hash = XXH3_64bits(bytes.data(), bytes.size());
     candidates.push_back({&record, chain, std::move(bytes), hash});
   }
 
-  // 2. Dedupe against this batch and the store; check correction targets.
+  // 2. Dedupe against this batch and the store.
   std::vector<std::string> lookup;
   std::unordered_map<std::string, size_t> lookup_index;
   const auto want = [&](std::string key) {
@@ -178,9 +190,6 @@ Result<BatchCounts> Pipeline::apply(std::vector<SourceRecord>& records, const st
   for (const Accepted& a : candidates) {
     const v1::ClientEvent& e = *a.record->event;
     want(store::event_id_key(e.chain_id(), e.event_id()));
-    if (!e.corrects_event_id().empty()) {
-      want(store::event_id_key(e.chain_id(), e.corrects_event_id()));
-    }
   }
   auto found = store_.multi_get(store::Cf::kEventIds, lookup);
   if (!found) return Error{found.error()};
@@ -206,14 +215,10 @@ Result<BatchCounts> Pipeline::apply(std::vector<SourceRecord>& records, const st
       }
       continue;
     }
-    if (!e.corrects_event_id().empty()) {
-      auto target = known.find(store::event_id_key(e.chain_id(), e.corrects_event_id()));
-      if (target != known.end() && target->second.client_ref() != e.client_ref()) {
-        reject(*a.record, {"correction_other_client", "event " + e.event_id() + " corrects " +
-                                                          e.corrects_event_id() +
-                                                          ", which belongs to another client"});
-        continue;
-      }
+    // An inferred chain grows with the accepted events only.
+    if (a.chain->def.inferred() &&
+        model::extend_inferred_chain(*a.chain, e.type(), e.partner_id())) {
+      chain_dirty_[a.chain - chains_.data()] = true;
     }
     const uint64_t seq = counters_.next_seq();
     counters_.set_next_seq(seq + 1);

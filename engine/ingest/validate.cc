@@ -78,6 +78,48 @@ std::string to_valid_utf8(std::string_view text) {
   return out;
 }
 
+std::string mask_identifiers(std::string_view text) {
+  const auto email_char = [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '%' ||
+           c == '+' || c == '-';
+  };
+  // E-mail addresses first, as whole tokens around an '@'.
+  std::string no_email;
+  size_t copied = 0;
+  for (size_t at = text.find('@'); at != std::string_view::npos; at = text.find('@', at + 1)) {
+    size_t start = at;
+    while (start > copied && email_char(text[start - 1])) --start;
+    size_t end = at + 1;
+    while (end < text.size() && email_char(text[end])) ++end;
+    if (!looks_like_email(text.substr(start, end - start))) continue;
+    no_email.append(text.substr(copied, start - copied)).append("<removed>");
+    copied = end;
+    at = end - 1;
+  }
+  no_email.append(text.substr(copied));
+
+  // Then every maximal run of exactly 9 digits that passes the elfproef.
+  const auto digit = [](char c) { return c >= '0' && c <= '9'; };
+  std::string out;
+  out.reserve(no_email.size());
+  for (size_t i = 0; i < no_email.size();) {
+    if (!digit(no_email[i])) {
+      out.push_back(no_email[i++]);
+      continue;
+    }
+    size_t end = i;
+    while (end < no_email.size() && digit(no_email[end])) ++end;
+    const std::string_view run(no_email.data() + i, end - i);
+    if (looks_like_bsn(run)) {
+      out += "<removed>";
+    } else {
+      out.append(run);
+    }
+    i = end;
+  }
+  return out;
+}
+
 std::string redact(std::string_view client_ref) {
   return std::string(client_ref.substr(0, std::min<size_t>(4, client_ref.size() / 3))) + "…";
 }

@@ -38,6 +38,11 @@ bool valid_utf8(std::string_view text);
 // `text` with every invalid byte sequence replaced by U+FFFD.
 std::string to_valid_utf8(std::string_view text);
 
+// `text` with every BSN-like token (a run of exactly 9 digits passing the
+// elfproef) and e-mail address replaced by "<removed>": what is kept of a
+// record must not hold a raw identifier, wherever in it it stands.
+std::string mask_identifiers(std::string_view text);
+
 // "c-4f3a…" : enough to tell refs apart in a log line, not enough to identify.
 std::string redact(std::string_view client_ref);
 

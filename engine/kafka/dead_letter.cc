@@ -48,7 +48,7 @@ DeadLetterSink::~DeadLetterSink() = default;
 
 Status DeadLetterSink::produce_queued() {
   auto it = store_->iterate(store::Cf::kOutbox);
-  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+  for (it->Seek(store::reject_key(cursor_)); it->Valid(); it->Next()) {
     const uint64_t seq = store::read_uint64(std::string_view(it->key().data(), it->key().size()));
     if (in_flight_.count(seq)) continue;
     v1::Reject reject;
@@ -66,11 +66,15 @@ Status DeadLetterSink::produce_queued() {
         const_cast<char*>(reject.record().data()), reject.record().size(), key.data(), key.size(),
         0, headers, reinterpret_cast<void*>(static_cast<uintptr_t>(seq)));
     if (err != RdKafka::ERR_NO_ERROR) {
-      delete headers;                              // owned by us unless produce() succeeded
-      if (err == RdKafka::ERR__QUEUE_FULL) break;  // the rest goes next time
+      delete headers;                         // owned by us unless produce() succeeded
+      if (err == RdKafka::ERR__QUEUE_FULL) {  // the rest goes a moment later
+        retry_at_ = std::chrono::steady_clock::now() + std::chrono::milliseconds(100);
+        break;
+      }
       return Error{"kafka: producing to " + topic_ + ": " + RdKafka::err2str(err)};
     }
     in_flight_.insert(seq);
+    cursor_ = seq + 1;
   }
   return ok_status();
 }
@@ -90,8 +94,10 @@ Status DeadLetterSink::poll(int timeout_ms) {
   }
   // Failed deliveries stay queued and are produced again next time.
   for (uint64_t seq : reports_->failed) in_flight_.erase(seq);
-  if (!reports_->failed.empty())
+  if (!reports_->failed.empty()) {
+    cursor_ = 0;
     retry_at_ = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+  }
   if (!reports_->failed.empty() && events_) {
     events_->say("warn", std::to_string(reports_->failed.size()) +
                              " dead-letter messages not delivered (" + reports_->last_error +

@@ -51,6 +51,9 @@ class DeadLetterSink {
   std::unique_ptr<LogEvents> events_;
   std::unique_ptr<RdKafka::Producer> producer_;
   std::set<uint64_t> in_flight_;
+  // Outbox entries below this sequence have been produced (or deleted); a
+  // failed delivery sets it back to 0 so the next pass finds it again.
+  uint64_t cursor_ = 0;
   // After a failed delivery, when to produce the queue again.
   std::optional<std::chrono::steady_clock::time_point> retry_at_;
   uint64_t delivered_ = 0;

@@ -80,7 +80,11 @@ struct Session {
         fatal = stored.error();
         return;
       }
-      if (stored->has_value() && position.ParseFromString(**stored)) {
+      if (stored->has_value()) {
+        if (!position.ParseFromString(**stored)) {
+          fatal = "store meta " + position_key(p->topic(), p->partition()) + " is corrupt";
+          return;
+        }
         p->set_offset(static_cast<int64_t>(position.offset()));
         applied[p->partition()] = position.records();
       } else {
@@ -98,7 +102,10 @@ struct Session {
   }
 
   void revoke(RdKafka::KafkaConsumer* consumer) {
-    if (auto status = flush(consumer); !status) fatal = status.error();
+    // After a failed apply the pipeline is not used again (pipeline.h).
+    if (fatal.empty()) {
+      if (auto status = flush(consumer); !status) fatal = status.error();
+    }
     consumer->unassign();
     log("info", "partitions revoked");
   }
@@ -224,7 +231,7 @@ Status consume(store::Store& store, ingest::Pipeline& pipeline, DeadLetterSink& 
                                                      std::chrono::milliseconds(options.batch_ms);
     if (full || old) {
       if (auto status = session.flush(consumer.get()); !status) {
-        result = status;
+        session.fatal = status.error();
         break;
       }
     }
@@ -242,7 +249,10 @@ Status consume(store::Store& store, ingest::Pipeline& pipeline, DeadLetterSink& 
     }
   }
   if (!session.fatal.empty()) result = Error{session.fatal};
-  if (result) result = session.flush(consumer.get());
+  if (result) {
+    result = session.flush(consumer.get());
+    if (!result) session.fatal = result.error();  // close() must not apply again
+  }
   if (result) result = dead_letter.produce_queued();
   if (result) result = dead_letter.drain(5000);
   consumer->close();

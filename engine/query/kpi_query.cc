@@ -17,9 +17,6 @@ namespace {
 
 using kpi::Measure;
 
-// The encoding of an aggregate that has cancelled out (see store/aggregate.h).
-constexpr std::string_view kEmptyAggregate("\0\0\0\0", 4);
-
 // Aggregates of one period: measure -> dim -> sum.
 using Sums = std::map<Measure, std::map<std::string, store::Aggregate>>;
 
@@ -168,7 +165,7 @@ Result<v1::KpiReport> kpi_report(const store::Store& store, const model::ChainMo
     // Retractions can cancel a key to zero; it must count as absent, or a
     // store that saw a late event would list other periods than one that
     // did not.
-    if (value == kEmptyAggregate) continue;
+    if (store::is_empty_encoding(value)) continue;
     if (counted) {
       store::Aggregate day;
       if (!store::add_encoded(day, value)) return Error{"store kpi value is corrupt"};

@@ -132,6 +132,8 @@ bool decode(std::string_view bytes, Aggregate* out) {
   return bytes.empty();
 }
 
+bool is_empty_encoding(std::string_view bytes) { return bytes == std::string_view("\0\0\0\0", 4); }
+
 std::shared_ptr<rocksdb::MergeOperator> aggregate_merge_operator() {
   return std::make_shared<AggregateMergeOperator>();
 }

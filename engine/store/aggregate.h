@@ -42,6 +42,9 @@ void encode(const Aggregate& aggregate, std::string* out);
 // False when `bytes` is not a valid encoding.
 bool decode(std::string_view bytes, Aggregate* out);
 
+// Whether `bytes` encode an aggregate that has cancelled out (all zero).
+bool is_empty_encoding(std::string_view bytes);
+
 // Merge operator "ketenflow.aggregate" adding encoded aggregates.
 std::shared_ptr<rocksdb::MergeOperator> aggregate_merge_operator();
 

@@ -323,5 +323,16 @@ TEST(ValidateHelpers, RedactKeepsAtMostAThirdAndFourBytes) {
   EXPECT_EQ(redact(""), "…");
 }
 
+TEST(ValidateHelpers, MaskIdentifiersRemovesBsnsAndEmailsAnywhere) {
+  // 111222333 and 123456782 pass the elfproef, 123456789 does not.
+  EXPECT_EQ(mask_identifiers("c-1,111222333,intake"), "c-1,<removed>,intake");
+  EXPECT_EQ(mask_identifiers(R"({"clientRef":"123456782","bsn":"x"})"),
+            R"({"clientRef":"<removed>","bsn":"x"})");
+  EXPECT_EQ(mask_identifiers("123456789 and 1112223334 stay"), "123456789 and 1112223334 stay");
+  EXPECT_EQ(mask_identifiers("mail jan.jansen@example.nl now"), "mail <removed> now");
+  EXPECT_EQ(mask_identifiers("a@b and 111222333@example.nl"), "a@b and <removed>");
+  EXPECT_EQ(mask_identifiers("no identifiers"), "no identifiers");
+}
+
 }  // namespace
 }  // namespace ketenflow::ingest
