@@ -29,6 +29,7 @@ struct Session {
   // position at assignment).
   std::map<int32_t, uint64_t> applied;
   Clock::time_point first_pending;
+  Clock::time_point last_apply;
   // Set when applying failed inside a rebalance callback.
   std::string fatal;
 
@@ -47,6 +48,7 @@ struct Session {
     auto counts = pipeline.apply(pending, options.topic, positions);
     if (!counts) return Error{counts.error()};
     applied = std::move(after);
+    last_apply = Clock::now();
     ingest::add_counts(probe.counts, *counts);
     ++probe.batches;
     probe.records += pending.size();
@@ -155,7 +157,7 @@ std::string position_key(const std::string& topic, int32_t partition) {
 Status consume(store::Store& store, ingest::Pipeline& pipeline, DeadLetterSink& dead_letter,
                const ConsumeOptions& options, const std::atomic<bool>& stop, ConsumeProbe& probe,
                const Log& log) {
-  Session session{store, pipeline, dead_letter, options, probe, log, {}, {}, {}, {}, {}, {}};
+  Session session{store, pipeline, dead_letter, options, probe, log, {}, {}, {}, {}, {}, {}, {}};
   Rebalance rebalance(session);
   Settings settings = {{"bootstrap.servers", options.brokers},
                        {"group.id", options.group},
@@ -186,6 +188,7 @@ Status consume(store::Store& store, ingest::Pipeline& pipeline, DeadLetterSink& 
 
   std::map<RdKafka::ErrorCode, Clock::time_point> last_logged;
   Clock::time_point last_report = Clock::now();
+  uint64_t flushed_batches = 0;
   uint64_t reported = 0;
   Status result = ok_status();
   while (!stop.load() && session.fatal.empty()) {
@@ -238,6 +241,16 @@ Status consume(store::Store& store, ingest::Pipeline& pipeline, DeadLetterSink& 
     if (auto status = dead_letter.poll(0); !status) {
       result = status;
       break;
+    }
+    // Idle for a while after writing: put the memtables on disk, so that
+    // `kpi`, `path` and `status` opening the store do not replay the log.
+    if (probe.batches != flushed_batches && session.pending.empty() &&
+        Clock::now() - session.last_apply > std::chrono::seconds(3)) {
+      flushed_batches = probe.batches;
+      if (auto status = store.flush(); !status) {
+        result = status;
+        break;
+      }
     }
     if (Clock::now() - last_report > std::chrono::seconds(10) && probe.records != reported) {
       last_report = Clock::now();

@@ -215,10 +215,16 @@ Status Store::begin_rebuild(const std::vector<Cf>& families) {
   return ok_status();
 }
 
-Status Store::settle() {
+Status Store::flush() {
   rocksdb::Status status = db_->Flush(rocksdb::FlushOptions(), handles_);
   if (!status.ok()) return rocks_error("flushing store failed", status);
-  status = db_->CompactRange(rocksdb::CompactRangeOptions(), cf(Cf::kKpi), nullptr, nullptr);
+  return ok_status();
+}
+
+Status Store::settle() {
+  if (auto flushed = flush(); !flushed) return flushed;
+  rocksdb::Status status =
+      db_->CompactRange(rocksdb::CompactRangeOptions(), cf(Cf::kKpi), nullptr, nullptr);
   if (!status.ok()) return rocks_error("compacting KPIs failed", status);
   return ok_status();
 }

@@ -69,6 +69,9 @@ class Store {
   Status begin_rebuild(const std::vector<Cf>& families);
   // Clears the mark with the last batch of a rebuild.
   void finish_rebuild(rocksdb::WriteBatch& batch) const;
+  // Writes the memtables to disk, so that a reader opening the store later
+  // does not replay the log. A long-running writer calls this when idle.
+  Status flush();
   // Flushes memtables to disk and folds the KPI merges, so that readers
   // opening the store later neither replay the log nor merge operands. Called
   // when a writer finishes.
