@@ -56,16 +56,11 @@ size_t edit_distance(std::string_view a, std::string_view b) {
 
 // " (did you mean 'x'?)" when a known id is within two edits of `id`, else "".
 std::string suggestion(std::string_view id, const std::unordered_map<std::string, int>& known) {
-  const std::string* best = nullptr;
-  size_t best_distance = 3;
-  for (const auto& entry : known) {
-    const size_t d = edit_distance(id, entry.first);
-    if (d < best_distance || (d == best_distance && best && entry.first < *best)) {
-      best = &entry.first;
-      best_distance = d;
-    }
-  }
-  return best ? " (did you mean '" + *best + "'?)" : "";
+  std::vector<std::string_view> ids;
+  ids.reserve(known.size());
+  for (const auto& entry : known) ids.push_back(entry.first);
+  const std::string_view best = closest(id, ids);
+  return best.empty() ? "" : " (did you mean '" + std::string(best) + "'?)";
 }
 
 // "stage 'intake'", or "stage 3" when the id is missing.
@@ -113,6 +108,19 @@ void index_ids(std::string_view repeated, std::string_view kind, int count,
 }
 
 }  // namespace
+
+std::string_view closest(std::string_view name, const std::vector<std::string_view>& candidates) {
+  std::string_view best;
+  size_t best_distance = 3;
+  for (std::string_view candidate : candidates) {
+    const size_t d = edit_distance(name, candidate);
+    if (d < best_distance || (d == best_distance && !best.empty() && candidate < best)) {
+      best = candidate;
+      best_distance = d;
+    }
+  }
+  return best;
+}
 
 Result<ChainModel> make_chain_model(v1::Chain def) {
   ChainModel model;

@@ -50,6 +50,10 @@ struct ChainModel {
   bool partner_may_report(int milestone, int partner) const;
 };
 
+// For "did you mean" hints: the candidate within two edits of `name` (the
+// nearest; on a tie the smallest), or "" when there is none.
+std::string_view closest(std::string_view name, const std::vector<std::string_view>& candidates);
+
 // Checks `def` (unique ids, known references, valid time zone, norms between
 // known stages) and builds the lookups. Every problem is reported, one per
 // line, in the error message.

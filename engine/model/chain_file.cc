@@ -100,21 +100,6 @@ std::string describe(const YAML::Node& node) {
   }
 }
 
-size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diag = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      const size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diag = up;
-    }
-  }
-  return row[b.size()];
-}
-
 std::string join(std::initializer_list<std::string_view> words) {
   std::string out;
   for (auto word : words) {
@@ -139,15 +124,7 @@ Fields read_map(Parse& p, const YAML::Node& node, std::initializer_list<std::str
     const std::string& name = key.Scalar();
     if (std::find(allowed.begin(), allowed.end(), name) == allowed.end()) {
       std::string text = "unknown key '" + name + "' in " + std::string(what);
-      std::string_view best;
-      size_t best_distance = 3;
-      for (auto candidate : allowed) {
-        const size_t d = edit_distance(name, candidate);
-        if (d < best_distance) {
-          best = candidate;
-          best_distance = d;
-        }
-      }
+      const std::string_view best = closest(name, std::vector<std::string_view>(allowed));
       if (!best.empty()) {
         text += " (did you mean '" + std::string(best) + "'?)";
       } else {
