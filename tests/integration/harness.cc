@@ -319,4 +319,37 @@ RunResult simulate(const std::string& out, int clients, int seed,
   return ketenflow(args);
 }
 
+RunResult kpi(const std::string& data, const std::string& chain,
+              const std::vector<std::string>& extra) {
+  std::vector<std::string> args{"kpi", "--data", data, "--chain", chain};
+  args.insert(args.end(), extra.begin(), extra.end());
+  return ketenflow(args);
+}
+
+std::map<std::string, std::string> kpi_outputs(const std::string& data, const std::string& chain) {
+  static const std::vector<std::pair<std::string, std::vector<std::string>>> views = {
+      {"json", {"--format", "json"}},
+      {"json by month", {"--format", "json", "--by", "month"}},
+      {"csv", {"--format", "csv"}},
+      {"csv by month", {"--format", "csv", "--by", "month"}},
+  };
+  std::map<std::string, std::string> out;
+  for (const auto& [name, args] : views) {
+    const RunResult r = kpi(data, chain, args);
+    EXPECT_TRUE(Ok(r)) << "kpi view " << name;
+    EXPECT_FALSE(r.out.empty()) << "kpi view " << name;
+    out[name] = r.out;
+  }
+  return out;
+}
+
+void expect_same_kpis(const std::string& label, const std::map<std::string, std::string>& want,
+                      const std::map<std::string, std::string>& got) {
+  for (const auto& [name, text] : want) {
+    const auto found = got.find(name);
+    ASSERT_NE(found, got.end()) << name;
+    EXPECT_TRUE(SameText(label + ", kpi " + name, text, found->second));
+  }
+}
+
 }  // namespace ketenflow::it

@@ -107,6 +107,17 @@ std::string wonen_eerst();
 RunResult simulate(const std::string& out, int clients, int seed,
                    const std::vector<std::string>& extra = {});
 
+// `ketenflow kpi --data DATA --chain CHAIN EXTRA...`.
+RunResult kpi(const std::string& data, const std::string& chain,
+              const std::vector<std::string>& extra);
+// The KPI views stores are compared on (json and csv, total and by month),
+// by name; a failed query is a test failure and an empty text.
+std::map<std::string, std::string> kpi_outputs(const std::string& data,
+                                               const std::string& chain = "wonen-eerst");
+// Every view of `want` equals the same view of `got`, byte for byte.
+void expect_same_kpis(const std::string& label, const std::map<std::string, std::string>& want,
+                      const std::map<std::string, std::string>& got);
+
 std::string bin();
 std::string source_dir();
 std::string shared_data();

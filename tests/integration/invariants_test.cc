@@ -25,6 +25,9 @@ namespace {
 
 namespace it = ketenflow::it;
 using it::Counts;
+using it::expect_same_kpis;
+using it::kpi;
+using it::kpi_outputs;
 using it::Ok;
 using it::parse_counts;
 using it::SameText;
@@ -41,45 +44,6 @@ it::RunResult ingest(const std::string& data, const std::string& file,
   args.insert(args.end(), extra.begin(), extra.end());
   args.push_back(file);
   return it::ketenflow(args);
-}
-
-it::RunResult kpi(const std::string& data, const std::string& chain,
-                  const std::vector<std::string>& extra) {
-  std::vector<std::string> args{"kpi", "--data", data, "--chain", chain};
-  args.insert(args.end(), extra.begin(), extra.end());
-  return it::ketenflow(args);
-}
-
-// The KPI views compared across stores.
-const std::vector<std::pair<std::string, std::vector<std::string>>>& kpi_views() {
-  static const std::vector<std::pair<std::string, std::vector<std::string>>> views = {
-      {"json", {"--format", "json"}},
-      {"json by month", {"--format", "json", "--by", "month"}},
-      {"csv", {"--format", "csv"}},
-      {"csv by month", {"--format", "csv", "--by", "month"}},
-  };
-  return views;
-}
-
-// Every view of one store; a failed query is a test failure and an empty text.
-std::map<std::string, std::string> kpi_outputs(const std::string& data, const std::string& chain) {
-  std::map<std::string, std::string> out;
-  for (const auto& [name, args] : kpi_views()) {
-    const it::RunResult r = kpi(data, chain, args);
-    EXPECT_TRUE(Ok(r)) << "kpi view " << name;
-    EXPECT_FALSE(r.out.empty()) << "kpi view " << name;
-    out[name] = r.out;
-  }
-  return out;
-}
-
-void expect_same_kpis(const std::string& label, const std::map<std::string, std::string>& want,
-                      const std::map<std::string, std::string>& got) {
-  for (const auto& [name, text] : want) {
-    auto it_got = got.find(name);
-    ASSERT_NE(it_got, got.end()) << name;
-    EXPECT_TRUE(SameText(label + ", kpi " + name, text, it_got->second));
-  }
 }
 
 std::optional<json> parse_json(const std::string& text) {

@@ -69,6 +69,16 @@ std::unique_ptr<RdKafka::Producer> metadata_handle(const std::string& brokers) {
   return producer;
 }
 
+std::unique_ptr<RdKafka::KafkaConsumer> make_consumer(
+    const std::map<std::string, std::string>& settings) {
+  auto conf = make_conf(settings);
+  std::string error;
+  std::unique_ptr<RdKafka::KafkaConsumer> consumer(
+      RdKafka::KafkaConsumer::create(conf.get(), error));
+  if (!consumer) throw std::runtime_error("creating a librdkafka consumer: " + error);
+  return consumer;
+}
+
 int32_t partitions_of(RdKafka::Handle& handle, const std::string& topic) {
   std::string error;
   std::unique_ptr<RdKafka::Topic> t(RdKafka::Topic::create(&handle, topic, nullptr, error));
@@ -447,14 +457,10 @@ std::map<int32_t, int64_t> end_offsets(const std::string& brokers, const std::st
 
 std::map<int32_t, int64_t> committed_offsets(const std::string& brokers, const std::string& topic,
                                              const std::string& group) {
-  auto conf = make_conf({{"bootstrap.servers", brokers},
-                         {"group.id", group},
-                         {"client.id", "ketenflow-it-lag-" + unique_suffix()},
-                         {"enable.auto.commit", "false"}});
-  std::string error;
-  std::unique_ptr<RdKafka::KafkaConsumer> consumer(
-      RdKafka::KafkaConsumer::create(conf.get(), error));
-  if (!consumer) throw std::runtime_error("creating a librdkafka consumer: " + error);
+  auto consumer = make_consumer({{"bootstrap.servers", brokers},
+                                 {"group.id", group},
+                                 {"client.id", "ketenflow-it-lag-" + unique_suffix()},
+                                 {"enable.auto.commit", "false"}});
   const int32_t n = partitions_of(*consumer, topic);
   std::vector<RdKafka::TopicPartition*> parts;
   for (int32_t p = 0; p < n; ++p) parts.push_back(RdKafka::TopicPartition::create(topic, p));
@@ -474,17 +480,13 @@ std::map<int32_t, int64_t> committed_offsets(const std::string& brokers, const s
 ConsumeResult consume_all(const std::string& brokers, const std::string& topic, size_t min_records,
                           std::chrono::milliseconds timeout) {
   ConsumeResult result;
-  auto conf = make_conf({{"bootstrap.servers", brokers},
-                         {"group.id", "ketenflow-it-reader-" + unique_suffix()},
-                         {"client.id", "ketenflow-it-reader-" + unique_suffix()},
-                         {"enable.auto.commit", "false"},
-                         {"enable.auto.offset.store", "false"},
-                         {"enable.partition.eof", "true"},
-                         {"auto.offset.reset", "earliest"}});
-  std::string error;
-  std::unique_ptr<RdKafka::KafkaConsumer> consumer(
-      RdKafka::KafkaConsumer::create(conf.get(), error));
-  if (!consumer) throw std::runtime_error("creating a librdkafka consumer: " + error);
+  auto consumer = make_consumer({{"bootstrap.servers", brokers},
+                                 {"group.id", "ketenflow-it-reader-" + unique_suffix()},
+                                 {"client.id", "ketenflow-it-reader-" + unique_suffix()},
+                                 {"enable.auto.commit", "false"},
+                                 {"enable.auto.offset.store", "false"},
+                                 {"enable.partition.eof", "true"},
+                                 {"auto.offset.reset", "earliest"}});
   const int32_t n = partitions_of(*consumer, topic);
   std::vector<RdKafka::TopicPartition*> parts;
   for (int32_t p = 0; p < n; ++p) {

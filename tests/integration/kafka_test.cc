@@ -34,6 +34,8 @@ namespace it = ketenflow::it;
 namespace kf = ketenflow::it::kafka;
 namespace v1 = ketenflow::v1;
 using it::Counts;
+using it::expect_same_kpis;
+using it::kpi_outputs;
 using it::Ok;
 using it::parse_counts;
 using it::SameText;
@@ -96,36 +98,6 @@ testing::AssertionResult StopsCleanly(kf::Process& serve) {
 }
 
 // The KPI views compared between the Kafka store and the file store.
-const std::vector<std::pair<std::string, std::vector<std::string>>>& kpi_views() {
-  static const std::vector<std::pair<std::string, std::vector<std::string>>> views = {
-      {"json", {"--format", "json"}},
-      {"json by month", {"--format", "json", "--by", "month"}},
-      {"csv", {"--format", "csv"}},
-  };
-  return views;
-}
-
-std::map<std::string, std::string> kpi_outputs(const std::string& data) {
-  std::map<std::string, std::string> out;
-  for (const auto& [name, view] : kpi_views()) {
-    std::vector<std::string> args{"kpi", "--data", data, "--chain", "wonen-eerst"};
-    args.insert(args.end(), view.begin(), view.end());
-    const it::RunResult r = it::ketenflow(args);
-    EXPECT_TRUE(Ok(r)) << "kpi view " << name;
-    EXPECT_FALSE(r.out.empty()) << "kpi view " << name;
-    out[name] = r.out;
-  }
-  return out;
-}
-
-void expect_same_kpis(const std::string& label, const std::map<std::string, std::string>& file,
-                      const std::map<std::string, std::string>& kafka) {
-  for (const auto& [name, text] : file) {
-    const auto got = kafka.find(name);
-    ASSERT_NE(got, kafka.end()) << name;
-    EXPECT_TRUE(SameText(label + ", kpi " + name, text, got->second));
-  }
-}
 
 // The Kafka positions in the store agree with the topic: one per partition,
 // each at the partition's end offset (the next offset to read), and the

@@ -379,27 +379,49 @@ v1::ClientEvent log_event(const std::string& id, const std::string& client,
   return e;
 }
 
+// A store in `dir` with a pipeline that infers chain "log"; the pipeline is
+// null (and the test failed) when either could not be opened.
+struct InferredEngine {
+  std::unique_ptr<store::Store> store;
+  std::unique_ptr<Pipeline> pipeline;
+};
+
+InferredEngine open_inferred(const std::string& dir) {
+  InferredEngine engine;
+  auto opened = store::Store::open(dir + "/db", store::StoreOptions{});
+  if (!opened.ok()) {
+    ADD_FAILURE() << opened.error();
+    return engine;
+  }
+  engine.store = std::move(*opened);
+  ChainSetup setup;
+  setup.infer_chain = "log";
+  auto pipeline = Pipeline::open(*engine.store, std::move(setup));
+  if (!pipeline.ok()) {
+    ADD_FAILURE() << pipeline.error();
+    return engine;
+  }
+  engine.pipeline = std::move(*pipeline);
+  return engine;
+}
+
 TEST(PipelineInferred, RejectedRecordDoesNotGrowTheChain) {
   // Invariant 3: a rejected record changes nothing but the rejects. With an
   // inferred chain, an activity seen only in a rejected record must not become
   // a stage of the chain.
   testing::TempDir dir;
-  auto opened = store::Store::open(dir.path() + "/db", store::StoreOptions{});
-  ASSERT_TRUE(opened.ok()) << opened.error();
-  std::unique_ptr<store::Store> store = std::move(*opened);
-  ChainSetup setup;
-  setup.infer_chain = "log";
-  auto pipeline = Pipeline::open(*store, std::move(setup));
-  ASSERT_TRUE(pipeline.ok()) << pipeline.error();
+  InferredEngine engine = open_inferred(dir.path());
+  ASSERT_TRUE(engine.pipeline);
+  auto& pipeline = engine.pipeline;
 
   auto records = records_of({log_event("x1", "k-1", "registratie", utc(2024, 3, 4, 9)),
                              log_event("x2", "111222333", "fraude_check", utc(2024, 3, 4, 9))});
-  auto counts = (*pipeline)->apply(records, "log.csv", {});
+  auto counts = pipeline->apply(records, "log.csv", {});
   ASSERT_TRUE(counts.ok()) << counts.error();
   EXPECT_EQ(counts->accepted, 1u);
   EXPECT_EQ(counts->rejected_by_code, (std::map<std::string, uint64_t>{{"bsn_client_ref", 1}}));
-  ASSERT_EQ((*pipeline)->chains().size(), 1u);
-  const model::ChainModel& chain = (*pipeline)->chains().front();
+  ASSERT_EQ(pipeline->chains().size(), 1u);
+  const model::ChainModel& chain = pipeline->chains().front();
   EXPECT_EQ(chain.stage("registratie"), 0);
   EXPECT_EQ(chain.stage("fraude_check"), -1) << "a stage made from a rejected record";
   EXPECT_EQ(chain.stage_count(), 1);
@@ -410,19 +432,17 @@ TEST(PipelineInferred, StoredChainLoadsAgain) {
   // store must load again: for the next ingest (Pipeline::open), for queries
   // (store::load_chain, as `ketenflow kpi` / `path` do) and for rebuild.
   testing::TempDir dir;
-  auto opened = store::Store::open(dir.path() + "/db", store::StoreOptions{});
-  ASSERT_TRUE(opened.ok()) << opened.error();
-  std::unique_ptr<store::Store> store = std::move(*opened);
+  InferredEngine engine = open_inferred(dir.path());
+  ASSERT_TRUE(engine.pipeline);
+  auto& store = engine.store;
   {
-    ChainSetup setup;
-    setup.infer_chain = "log";
-    auto pipeline = Pipeline::open(*store, std::move(setup));
-    ASSERT_TRUE(pipeline.ok()) << pipeline.error();
+    auto& pipeline = engine.pipeline;
     auto records = records_of({log_event("x1", "k-1", "registratie", utc(2024, 3, 4, 9)),
                                log_event("x2", "k-1", "beoordeling", utc(2024, 3, 6, 9))});
-    auto counts = (*pipeline)->apply(records, "log.csv", {});
+    auto counts = pipeline->apply(records, "log.csv", {});
     ASSERT_TRUE(counts.ok()) << counts.error();
     EXPECT_EQ(counts->accepted, 2u);
+    engine.pipeline.reset();
   }
 
   auto loaded = store::load_chain(*store, "log");
