@@ -18,21 +18,18 @@ struct KpiArgs {
   std::string from;
   std::string to;
   std::string by;
+  std::string view = "completion";
+  std::string today;
+  std::string as_of;
   std::string format = "table";
 };
 
 int run_kpi(const KpiArgs& args) {
   query::KpiQuery q;
-  if (!args.from.empty()) {
-    auto day = model::parse_day(args.from);
-    if (!day) return fail("--from: " + day.error());
-    q.from = *day;
-  }
-  if (!args.to.empty()) {
-    auto day = model::parse_day(args.to);
-    if (!day) return fail("--to: " + day.error());
-    q.to = *day;
-  }
+  auto range = parse_day_range(args.from, args.to);
+  if (!range) return fail(range.error());
+  q.from = range->from;
+  q.to = range->to;
   if (!args.by.empty()) {
     auto period = kpi::parse_period(args.by);
     if (!period) return fail("--by: " + period.error());
@@ -42,6 +39,23 @@ int run_kpi(const KpiArgs& args) {
   if (!store) return fail(store.error());
   auto chain = store::load_chain(**store, args.chain);
   if (!chain) return fail(chain.error());
+  auto view = query::parse_view(args.view);
+  if (!view) return fail("--view: " + view.error());
+  q.view = *view;
+  q.today = query::local_today(*chain);
+  if (!args.as_of.empty()) {
+    auto instant = model::parse_instant(args.as_of, chain->zone);
+    if (!instant) {
+      return fail("--as-of: " + instant.error() +
+                  "; want an RFC 3339 instant such as 2024-03-31T18:00:00Z");
+    }
+    q.as_of_ms = *instant;
+    // The report as it was made then: "today" was the as-of day.
+    q.today = model::local_day(*instant, chain->zone);
+  }
+  auto today = today_or(args.today, q.today);
+  if (!today) return fail(today.error());
+  q.today = *today;
   auto report = query::kpi_report(**store, *chain, q);
   if (!report) return fail(report.error());
   if (args.format == "json") {
@@ -65,6 +79,17 @@ void add_kpi_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--to", args->to, "Last local day, YYYY-MM-DD (exclusive)");
   cmd->add_option("--by", args->by, "Split into periods: day | week | month | quarter | year")
       ->check(CLI::IsMember({"day", "week", "month", "quarter", "year"}));
+  cmd->add_option("--view", args->view,
+                  "Chain measures by the day the outcome was decided (completion) or the day "
+                  "the client started (cohort)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"completion", "cohort"}));
+  cmd->add_option("--today", args->today,
+                  "Local day taken as today for open, overdue and provisional (default: the "
+                  "clock), YYYY-MM-DD");
+  cmd->add_option("--as-of", args->as_of,
+                  "Report as of this instant (RFC 3339): only events the engine had stored by "
+                  "then count; replays the chain's events");
   cmd->add_option("--format", args->format, "table | json | csv")
       ->capture_default_str()
       ->check(CLI::IsMember({"table", "json", "csv"}));

@@ -79,7 +79,11 @@ Result<RebuildResult> rebuild(store::Store& store, std::vector<model::ChainModel
       client = event.client_ref();
       prefix = store::client_prefix(chain_id, client);
     }
-    *record.add_events() = path::path_input(event, stored.seq());
+    auto chain = by_id.find(chain_id);
+    *record.add_events() =
+        path::path_input(event, stored.seq(),
+                         chain == by_id.end() ? std::span<const std::string>()
+                                              : std::span(chain->second.filter_attributes));
     ++result.events;
   }
   if (!it->status().ok()) return Error{"reading events: " + it->status().ToString()};

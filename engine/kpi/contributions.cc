@@ -1,6 +1,7 @@
 #include "kpi/contributions.h"
 
 #include "kpi/histogram.h"
+#include "kpi/measures.h"
 #include "model/time.h"
 
 namespace ketenflow::kpi {
@@ -65,6 +66,7 @@ std::vector<Contribution> contributions(const model::ChainModel& chain, const pa
   if (path.completed_ms) {
     out.push_back({Measure::kLeadTime, day(*path.completed_ms), "", *path.completed_ms - first});
   }
+  add_measure_contributions(chain, path, events, out);
   return out;
 }
 

@@ -30,6 +30,10 @@ enum class Measure : uint8_t {
   kHandoverDelay = 6,    // dim: from·to partners (differing); as kTransitionDelay
   kCaseDuration = 7,     // dim: ""; last event - first event, day of last event
   kLeadTime = 8,         // dim: ""; first terminal milestone - first event, day of it
+  // Chain measures (kpi/measures.h), dim: measure id. within = met.
+  kMeasureClosed = 9,   // completion view: the day the outcome was decided
+  kMeasureCohort = 10,  // cohort view: the day of the cohort milestone
+  kMeasureOpen = 11,    // started, not decided yet: the day of the cohort milestone
 };
 
 struct Contribution {

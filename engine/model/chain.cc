@@ -107,6 +107,184 @@ void index_ids(std::string_view repeated, std::string_view kind, int count,
   }
 }
 
+// Index of a milestone named by a measure, or -1 (reported) when unknown.
+int measure_milestone(const ChainModel& model, const std::string& id, const std::string& where,
+                      const std::string& name, std::string_view role, Problems& problems) {
+  if (auto it = model.milestone_index.find(id); it != model.milestone_index.end()) {
+    return it->second;
+  }
+  problems.add(where, name + ": " + std::string(role) + " '" + id +
+                          "' is not a milestone of this chain" +
+                          suggestion(id, model.milestone_index));
+  return -1;
+}
+
+bool parse_occurrence(const std::string& text, const std::string& where, const std::string& name,
+                      Problems& problems) {
+  if (text.empty() || text == "first") return false;
+  if (text == "last") return true;
+  problems.add(where, name + ": occurrence must be first or last (got '" + text + "')");
+  return false;
+}
+
+void check_measures(v1::Chain& def, ChainModel& model, Problems& problems) {
+  index_ids(
+      "measures", "measure", def.measures_size(),
+      [&](int i) -> const std::string& { return def.measures(i).id(); }, model.measure_index,
+      problems);
+  std::set<std::string> attributes;
+  model.measures.resize(def.measures_size());
+  for (int i = 0; i < def.measures_size(); ++i) {
+    v1::MeasureDef& m = *def.mutable_measures(i);
+    MeasureInfo& info = model.measures[i];
+    const std::string name = label("measure", m.id(), i);
+    const std::string& kind = m.kind();
+    if (kind == "duration") {
+      info.kind = MeasureKind::kDuration;
+    } else if (kind == "within") {
+      info.kind = MeasureKind::kWithin;
+    } else if (kind == "without") {
+      info.kind = MeasureKind::kWithout;
+    } else if (kind == "all_before") {
+      info.kind = MeasureKind::kAllBefore;
+    } else {
+      problems.add(
+          field("measures", i, "kind"),
+          name + ": kind must be duration, within, without or all_before (got '" + kind + "')");
+      continue;
+    }
+    const bool all_before = info.kind == MeasureKind::kAllBefore;
+    if (!m.from().empty()) {
+      info.from = measure_milestone(model, m.from(), field("measures", i, "from"), name,
+                                    "from milestone", problems);
+    } else if (!all_before) {
+      problems.add(field("measures", i, "from"), name + " has no from milestone");
+    }
+    if (!m.to().empty()) {
+      info.to = measure_milestone(model, m.to(), field("measures", i, "to"), name,
+                                  all_before ? "before milestone" : "to milestone", problems);
+    } else {
+      problems.add(field("measures", i, "to"),
+                   name + (all_before ? " has no before milestone" : " has no to milestone"));
+    }
+    if (all_before) {
+      if (m.milestones_size() == 0) {
+        problems.add(field("measures", i, "milestones"),
+                     name + " lists no milestones that must come before");
+      }
+      for (int j = 0; j < m.milestones_size(); ++j) {
+        const int ms =
+            measure_milestone(model, m.milestones(j),
+                              field("measures", i, "milestones") + "[" + std::to_string(j) + "]",
+                              name, "milestone", problems);
+        if (ms >= 0) info.all.push_back(ms);
+      }
+    } else if (m.milestones_size() > 0) {
+      problems.add(field("measures", i, "milestones"),
+                   name + ": milestones belong to all_before measures only");
+    }
+    info.from_last = parse_occurrence(m.from_occurrence(), field("measures", i, "from_occurrence"),
+                                      name, problems);
+    info.to_last =
+        parse_occurrence(m.to_occurrence(), field("measures", i, "to_occurrence"), name, problems);
+    const bool windowed = info.kind == MeasureKind::kWithin || info.kind == MeasureKind::kWithout;
+    if (!std::isfinite(m.days()) || m.days() < 0 || (windowed && m.days() == 0)) {
+      problems.add(
+          field("measures", i, "days"),
+          name + ": days must be a number more than 0 (got " + format_days(m.days()) + ")");
+    } else if (m.working_days() && m.days() != std::floor(m.days())) {
+      problems.add(
+          field("measures", i, "days"),
+          name + ": working days must be a whole number (got " + format_days(m.days()) + ")");
+    }
+    if (all_before && m.days() > 0) {
+      problems.add(field("measures", i, "days"), name + ": all_before measures have no days");
+    }
+    if (m.has_target() && !(m.target() >= 0 && m.target() <= 1)) {
+      problems.add(field("measures", i, "target"),
+                   name + ": target is a share from 0 to 1 (got " + format_days(m.target()) + ")");
+    }
+    if (!m.partner().empty() && !model.partner_index.count(m.partner())) {
+      problems.add(field("measures", i, "partner"),
+                   name + ": partner '" + m.partner() + "' is not a partner of this chain" +
+                       suggestion(m.partner(), model.partner_index));
+    }
+    for (const auto& [key, value] : m.where()) {
+      info.where.emplace_back(key, value);
+      attributes.insert(key);
+    }
+    std::sort(info.where.begin(), info.where.end());
+  }
+  // contributes_to: a chain result measure (no partner) of this chain.
+  for (int i = 0; i < def.measures_size(); ++i) {
+    const v1::MeasureDef& m = def.measures(i);
+    if (m.contributes_to().empty()) continue;
+    const std::string name = label("measure", m.id(), i);
+    auto it = model.measure_index.find(m.contributes_to());
+    if (it == model.measure_index.end()) {
+      problems.add(field("measures", i, "contributes_to"),
+                   name + ": contributes_to '" + m.contributes_to() +
+                       "' is not a measure of this chain" +
+                       suggestion(m.contributes_to(), model.measure_index));
+    } else if (it->second == i) {
+      problems.add(field("measures", i, "contributes_to"), name + " contributes to itself");
+    } else if (!def.measures(it->second).partner().empty()) {
+      problems.add(field("measures", i, "contributes_to"),
+                   name + ": contributes_to '" + m.contributes_to() +
+                       "' is a partner measure; name a chain result measure (no partner:)");
+    }
+  }
+  model.filter_attributes.assign(attributes.begin(), attributes.end());
+}
+
+constexpr int kMaxGoals = 3;
+
+void check_goals(const v1::Chain& def, const ChainModel& model, Problems& problems) {
+  if (def.goals_size() > kMaxGoals) {
+    problems.add(field("goals", kMaxGoals), "a chain has at most " + std::to_string(kMaxGoals) +
+                                                " strategic goals (got " +
+                                                std::to_string(def.goals_size()) + ")");
+  }
+  std::unordered_map<std::string, int> ids;
+  index_ids(
+      "goals", "goal", def.goals_size(),
+      [&](int i) -> const std::string& { return def.goals(i).id(); }, ids, problems);
+  for (int i = 0; i < def.goals_size(); ++i) {
+    const v1::Goal& goal = def.goals(i);
+    const std::string name = label("goal", goal.id(), i);
+    if (goal.measures_size() == 0) {
+      problems.add(field("goals", i, "measures"), name + " lists no measures");
+    }
+    for (int j = 0; j < goal.measures_size(); ++j) {
+      const std::string& id = goal.measures(j);
+      const std::string where = field("goals", i, "measures") + "[" + std::to_string(j) + "]";
+      auto it = model.measure_index.find(id);
+      if (it == model.measure_index.end()) {
+        problems.add(where, name + ": measure '" + id + "' is not a measure of this chain" +
+                                suggestion(id, model.measure_index));
+      } else if (!def.measures(it->second).partner().empty()) {
+        problems.add(where, name + ": measure '" + id +
+                                "' is a partner measure; goals list chain result measures");
+      }
+    }
+  }
+}
+
+void check_holidays(const v1::Chain& def, ChainModel& model, Problems& problems) {
+  for (int i = 0; i < def.holidays_size(); ++i) {
+    auto day = parse_day(def.holidays(i));
+    if (!day) {
+      problems.add("holidays[" + std::to_string(i) + "]",
+                   "holiday '" + def.holidays(i) + "' is not a date YYYY-MM-DD");
+      continue;
+    }
+    model.holidays.push_back(*day);
+  }
+  std::sort(model.holidays.begin(), model.holidays.end());
+  model.holidays.erase(std::unique(model.holidays.begin(), model.holidays.end()),
+                       model.holidays.end());
+}
+
 }  // namespace
 
 std::string_view closest(std::string_view name, const std::vector<std::string_view>& candidates) {
@@ -267,6 +445,10 @@ Result<ChainModel> make_chain_model(v1::Chain def) {
     if (cell < 0) cell = -1;
   }
 
+  check_measures(def, model, problems);
+  check_goals(def, model, problems);
+  check_holidays(def, model, problems);
+
   if (!problems.lines.empty()) {
     std::string message;
     for (const auto& line : problems.lines) {
@@ -300,6 +482,11 @@ int ChainModel::partner(std::string_view id) const {
 int ChainModel::stage(std::string_view id) const {
   auto it = stage_index.find(std::string(id));
   return it == stage_index.end() ? -1 : it->second;
+}
+
+int ChainModel::measure(std::string_view id) const {
+  auto it = measure_index.find(std::string(id));
+  return it == measure_index.end() ? -1 : it->second;
 }
 
 bool ChainModel::partner_may_report(int milestone, int partner) const {

@@ -28,6 +28,20 @@ struct MilestoneInfo {
   bool terminal = false;
 };
 
+enum class MeasureKind { kDuration, kWithin, kWithout, kAllBefore };
+
+// A measure of def.measures(), resolved to milestone indexes.
+struct MeasureInfo {
+  MeasureKind kind = MeasureKind::kDuration;
+  int from = -1;  // milestone index; -1 when not given (all_before)
+  int to = -1;
+  std::vector<int> all;  // all_before: the milestones that must come first
+  bool from_last = false;
+  bool to_last = false;
+  // Attribute filters, sorted by key.
+  std::vector<std::pair<std::string, std::string>> where;
+};
+
 struct ChainModel {
   v1::Chain def;
   const date::time_zone* zone = nullptr;
@@ -37,6 +51,13 @@ struct ChainModel {
   std::vector<MilestoneInfo> milestones;  // parallel to def.milestones()
   // norm_days[from * stage_count + to], negative when no norm is set.
   std::vector<double> norm_days;
+  std::vector<MeasureInfo> measures;  // parallel to def.measures()
+  std::unordered_map<std::string, int> measure_index;
+  // Extra holidays of the chain as day numbers, ascending.
+  std::vector<int32_t> holidays;
+  // Attribute keys some measure filters on, ascending: all that ingest keeps
+  // of an event's attributes.
+  std::vector<std::string> filter_attributes;
 
   int stage_count() const { return def.stages_size(); }
   const std::string& stage_id(int stage) const { return def.stages(stage).id(); }
@@ -47,6 +68,7 @@ struct ChainModel {
   int milestone(std::string_view id) const;
   int partner(std::string_view id) const;
   int stage(std::string_view id) const;
+  int measure(std::string_view id) const;
   bool partner_may_report(int milestone, int partner) const;
 };
 

@@ -16,9 +16,13 @@
 //     - {from: aanmelding, to: intake, days: 1}   # `to` optional: the next stage by rank
 //   inferred: false                      # optional; true only for chains inferred from a log
 //
-// Keys: chain {id, name, time_zone, partners, stages, milestones, norms, inferred};
-// partner {id, name}; stage {id, name, owner, rank}; milestone {id, name, stage,
-// partners, terminal}; norm {from, to, days}. Any other key is an error.
+// Keys: chain {id, name, time_zone, partners, stages, milestones, norms, inferred,
+// measures, goals, holidays}; partner {id, name}; stage {id, name, owner, rank};
+// milestone {id, name, stage, partners, terminal}; norm {from, to, days};
+// measure {id, name, kind, from, to | before, milestones, from_occurrence,
+// to_occurrence, days | norm_days, working_days, where, partner, contributes_to,
+// target}; goal {id, name, measures}; holidays: a list of dates. Any other key
+// is an error.
 //
 // Promise: every problem in a file is reported at once, one per line, each as
 // "FILE:LINE: what is wrong" (LINE is 1-based), sorted by line. That covers
@@ -343,6 +347,123 @@ void parse_norms(Parse& p, const Fields& root) {
   }
 }
 
+// A number value of `key` (0 when absent); `what` describes it in messages.
+double read_number(Parse& p, const Fields& fields, const std::string& key, const std::string& path,
+                   std::string_view what) {
+  const Field* f = find(fields, key);
+  if (!f) return 0;
+  p.lines[path] = line_of(f->key);
+  if (f->value.IsScalar()) {
+    const std::string& text = f->value.Scalar();
+    double number = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), number);
+    if (ec == std::errc() && end == text.data() + text.size() && !text.empty()) return number;
+  }
+  report_at(p, path, line_of(f->key),
+            key + ": expected " + std::string(what) + ", got " + describe(f->value));
+  return 0;
+}
+
+// A list of ids (milestones, measures) into `out`, recording each item's line.
+template <typename Add>
+void read_ids(Parse& p, const Fields& fields, const std::string& key, const std::string& path,
+              std::string_view what, Add add) {
+  int index = 0;
+  bool bad = false;
+  for (const auto& item : read_list(p, fields, key, path)) {
+    if (!item.IsScalar()) {
+      report(p, line_of(item), key + ": expected " + std::string(what) + ", got " + describe(item));
+      bad = true;
+      continue;
+    }
+    p.lines[item_path(path, index++)] = line_of(item);
+    add(item.Scalar());
+  }
+  if (bad && index == 0) p.reported.insert(path);
+}
+
+void parse_measures(Parse& p, const Fields& root) {
+  const auto items = read_list(p, root, "measures", "measures");
+  for (const auto& item : items) {
+    const std::string path = item_path("measures", p.chain.measures_size());
+    v1::MeasureDef& m = *p.chain.add_measures();
+    if (!check_item(p, item, path, "measure",
+                    "{id: sleutel_90d, kind: within, from: aanmelding, to: sleutel_overhandigd, "
+                    "days: 90}")) {
+      continue;
+    }
+    const Fields f = read_map(p, item,
+                              {"id", "name", "kind", "from", "to", "before", "milestones",
+                               "from_occurrence", "to_occurrence", "days", "norm_days",
+                               "working_days", "where", "partner", "contributes_to", "target"},
+                              "a measure");
+    m.set_id(read_text(p, f, "id", path + ".id"));
+    m.set_name(read_text(p, f, "name", path + ".name"));
+    m.set_kind(read_text(p, f, "kind", path + ".kind"));
+    m.set_from(read_text(p, f, "from", path + ".from"));
+    if (find(f, "to") && find(f, "before")) {
+      report_at(p, path + ".to", line_of(find(f, "before")->key),
+                "give either to: or before:, not both");
+    } else if (find(f, "before")) {
+      m.set_to(read_text(p, f, "before", path + ".to"));
+    } else {
+      m.set_to(read_text(p, f, "to", path + ".to"));
+    }
+    read_ids(p, f, "milestones", path + ".milestones", "milestone ids",
+             [&](const std::string& id) { m.add_milestones(id); });
+    m.set_from_occurrence(read_text(p, f, "from_occurrence", path + ".from_occurrence"));
+    m.set_to_occurrence(read_text(p, f, "to_occurrence", path + ".to_occurrence"));
+    if (find(f, "days") && find(f, "norm_days")) {
+      report_at(p, path + ".days", line_of(find(f, "norm_days")->key),
+                "give either days: or norm_days:, not both");
+    } else {
+      const std::string key = find(f, "norm_days") ? "norm_days" : "days";
+      m.set_days(read_number(p, f, key, path + ".days", "a number of days"));
+    }
+    m.set_working_days(read_bool(p, f, "working_days", path + ".working_days"));
+    if (const Field* where = find(f, "where")) {
+      p.lines[path + ".where"] = line_of(where->key);
+      if (where->value.IsMap()) {
+        for (auto it = where->value.begin(); it != where->value.end(); ++it) {
+          if (!it->first.IsScalar() || !it->second.IsScalar()) {
+            report(p, line_of(it->first),
+                   "where: expected attribute: value pairs of text, got " + describe(it->second));
+            continue;
+          }
+          (*m.mutable_where())[it->first.Scalar()] = it->second.Scalar();
+        }
+      } else if (!where->value.IsNull()) {
+        report_at(p, path + ".where", line_of(where->key),
+                  "where: expected a map of attribute: value, got " + describe(where->value));
+      }
+    }
+    m.set_partner(read_text(p, f, "partner", path + ".partner"));
+    m.set_contributes_to(read_text(p, f, "contributes_to", path + ".contributes_to"));
+    if (find(f, "target")) {
+      m.set_target(read_number(p, f, "target", path + ".target", "a share from 0 to 1"));
+    }
+  }
+}
+
+void parse_goals(Parse& p, const Fields& root) {
+  const auto items = read_list(p, root, "goals", "goals");
+  for (const auto& item : items) {
+    const std::string path = item_path("goals", p.chain.goals_size());
+    v1::Goal& goal = *p.chain.add_goals();
+    if (!check_item(p, item, path, "goal", "{id: thuis, name: ..., measures: [...]}")) continue;
+    const Fields f = read_map(p, item, {"id", "name", "measures"}, "a goal");
+    goal.set_id(read_text(p, f, "id", path + ".id"));
+    goal.set_name(read_text(p, f, "name", path + ".name"));
+    read_ids(p, f, "measures", path + ".measures", "measure ids",
+             [&](const std::string& id) { goal.add_measures(id); });
+  }
+}
+
+void parse_holidays(Parse& p, const Fields& root) {
+  read_ids(p, root, "holidays", "holidays", "dates YYYY-MM-DD",
+           [&](const std::string& day) { p.chain.add_holidays(day); });
+}
+
 void parse_root(Parse& p, const YAML::Node& root) {
   if (!root.IsMap()) {
     report(p, line_of(root),
@@ -353,9 +474,10 @@ void parse_root(Parse& p, const YAML::Node& root) {
     return;
   }
   p.root_line = std::max(1, line_of(root));
-  const Fields f = read_map(
-      p, root, {"id", "name", "time_zone", "partners", "stages", "milestones", "norms", "inferred"},
-      "the chain");
+  const Fields f = read_map(p, root,
+                            {"id", "name", "time_zone", "partners", "stages", "milestones", "norms",
+                             "inferred", "measures", "goals", "holidays"},
+                            "the chain");
   p.chain.set_id(read_text(p, f, "id", "id"));
   p.chain.set_name(read_text(p, f, "name", "name"));
   p.chain.set_time_zone(read_text(p, f, "time_zone", "time_zone"));
@@ -364,6 +486,9 @@ void parse_root(Parse& p, const YAML::Node& root) {
   parse_stages(p, f);
   parse_milestones(p, f);
   parse_norms(p, f);
+  parse_measures(p, f);
+  parse_goals(p, f);
+  parse_holidays(p, f);
 }
 
 bool is_reported(const Parse& p, const std::string& path) {

@@ -127,7 +127,8 @@ int last_partner(const model::ChainModel& chain, const Path& path,
   return chain.partner(events[path.order[visit.last]].partner_id());
 }
 
-v1::PathInput path_input(const v1::ClientEvent& event, uint64_t seq) {
+v1::PathInput path_input(const v1::ClientEvent& event, uint64_t seq,
+                         std::span<const std::string> keep) {
   v1::PathInput in;
   in.set_event_id(event.event_id());
   in.set_type(event.type());
@@ -137,6 +138,13 @@ v1::PathInput path_input(const v1::ClientEvent& event, uint64_t seq) {
   in.set_seq(seq);
   in.set_corrects_event_id(event.corrects_event_id());
   in.set_retracted(event.retracted());
+  for (const std::string& key : keep) {
+    auto it = event.attributes().find(key);
+    if (it == event.attributes().end()) continue;
+    v1::Attribute* attribute = in.add_attributes();
+    attribute->set_key(key);
+    attribute->set_value(it->second);
+  }
   return in;
 }
 

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "ketenflow/v1/event.pb.h"
@@ -45,7 +46,10 @@ struct Path {
 };
 
 // What path building keeps of an accepted event; `seq` is its arrival order.
-v1::PathInput path_input(const v1::ClientEvent& event, uint64_t seq);
+// Of the event's attributes only those named in `keep` (the chain's
+// filter_attributes, ascending) are kept.
+v1::PathInput path_input(const v1::ClientEvent& event, uint64_t seq,
+                         std::span<const std::string> keep = {});
 
 Path build_path(const model::ChainModel& chain, std::span<const v1::PathInput> events);
 

@@ -1,5 +1,6 @@
 #include "query/format.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cstdio>
 
@@ -16,20 +17,10 @@ std::string number(double v) {
   return ec == std::errc() ? std::string(buf, end) : std::string("0");
 }
 
-std::string csv_field(const std::string& s) {
-  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
-
 constexpr const char* kCsvHeader =
     "period,section,stage,from,to,entries,exits,reentries,wip,count,mean_seconds,min_seconds,"
     "max_seconds,p50_seconds,p80_seconds,p90_seconds,p95_seconds,norm_days,within_norm,"
-    "within_norm_share\n";
+    "within_norm_share,view,clients,open,overdue,provisional,pending,target\n";
 
 struct CsvRow {
   std::string period, section, stage, from, to;
@@ -38,7 +29,13 @@ struct CsvRow {
   const v1::NormResult* norm = nullptr;
 };
 
-void write_row(std::string& out, const CsvRow& r) {
+// A measure row's own columns (README "KPI output").
+struct MeasureColumns {
+  const v1::MeasureResult* measure = nullptr;
+  std::string_view view;
+};
+
+void write_row(std::string& out, const CsvRow& r, const MeasureColumns& mc = {}) {
   for (const std::string* f : {&r.period, &r.section, &r.stage, &r.from, &r.to, &r.entries,
                                &r.exits, &r.reentries, &r.wip}) {
     out += csv_field(*f);
@@ -58,8 +55,20 @@ void write_row(std::string& out, const CsvRow& r) {
   if (r.norm != nullptr) {
     out += number(r.norm->days()) + ',' + std::to_string(r.norm->within()) + ',' +
            number(r.norm->share());
+  } else if (mc.measure != nullptr) {
+    const v1::MeasureResult& m = *mc.measure;
+    out += number(m.norm_days()) + ',' + std::to_string(m.met()) + ',' + number(m.share());
   } else {
     out += ",,";
+  }
+  if (mc.measure != nullptr) {
+    const v1::MeasureResult& m = *mc.measure;
+    out += ',' + std::string(mc.view) + ',' + std::to_string(m.clients()) + ',' +
+           std::to_string(m.open()) + ',' + std::to_string(m.overdue()) + ',' +
+           (m.provisional() ? "true" : "false") + ',' + std::to_string(m.pending()) + ',' +
+           (m.has_target() ? number(m.target()) : "");
+  } else {
+    out += ",,,,,,,";
   }
   out += '\n';
 }
@@ -81,6 +90,14 @@ void csv_rows(std::string& out, const v1::KpiReport& report, const std::string& 
   write_row(
       out, {period, "case_duration", "", "", "", "", "", "", "", &report.case_duration(), nullptr});
   write_row(out, {period, "lead_time", "", "", "", "", "", "", "", &report.lead_time(), nullptr});
+  for (const auto& m : report.measures()) {
+    // stage = measure id, from = kind, to = partner; count and statistics
+    // for duration measures; within_norm = met.
+    write_row(out,
+              {period, "measure", m.measure(), m.kind(), m.partner(), "", "", "", "",
+               m.kind() == "duration" ? &m.duration() : nullptr, nullptr},
+              {&m, report.view()});
+  }
 }
 
 // 45s, 12m, 5.3h, 3.2d: readable at every scale.
@@ -105,6 +122,57 @@ std::string pad(const std::string& s, size_t width, bool right) {
   for (unsigned char c : s) len += (c & 0xc0) != 0x80;
   if (len >= width) return s;
   return right ? std::string(width - len, ' ') + s : s + std::string(width - len, ' ');
+}
+
+// Display width in code points.
+size_t text_width(const std::string& s) {
+  size_t len = 0;
+  for (unsigned char c : s) len += (c & 0xc0) != 0x80;
+  return len;
+}
+
+// A duration measure without a norm has statistics but no share.
+bool has_share(const v1::MeasureResult& m) { return m.kind() != "duration" || m.norm_days() > 0; }
+
+std::string percent(double share) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%.1f%%", share * 100);
+  return buf;
+}
+
+// "90d", "10 wd" (working days), "-" without a norm.
+std::string norm_text(const v1::MeasureResult& m) {
+  if (m.norm_days() <= 0) return "-";
+  return number(m.norm_days()) + (m.working_days() ? " wd" : "d");
+}
+
+void measure_block(std::string& out,
+                   const google::protobuf::RepeatedPtrField<v1::MeasureResult>& ms,
+                   const std::string& view) {
+  out += "\nMeasures (" + (view.empty() ? std::string("completion") : view) + " view)\n";
+  const auto label_of = [](const v1::MeasureResult& m) {
+    std::string label = m.name().empty() ? m.measure() : m.name();
+    if (!m.partner().empty()) label = "  " + label + " [" + m.partner() + "]";
+    return label;
+  };
+  size_t width = 28;
+  for (const auto& m : ms) width = std::max(width, text_width(label_of(m)) + 2);
+  out += pad("Measure", width, false) + pad("Clients", 9, true) + pad("Met", 8, true) +
+         pad("Share", 8, true) + pad("Target", 8, true) + pad("Norm", 8, true) +
+         pad("Median", 9, true) + pad("Open", 7, true) + pad("Overdue", 9, true) + "  Note\n";
+  for (const auto& m : ms) {
+    const std::string label = label_of(m);
+    std::string note;
+    if (m.provisional()) note = "provisional, " + std::to_string(m.pending()) + " pending";
+    const auto& d = m.duration();
+    out += pad(label, width, false) + pad(std::to_string(m.clients()), 9, true) +
+           pad(std::to_string(m.met()), 8, true) +
+           pad(m.clients() > 0 && has_share(m) ? percent(m.share()) : "-", 8, true) +
+           pad(m.has_target() ? percent(m.target()) : "-", 8, true) + pad(norm_text(m), 8, true) +
+           pad(m.kind() == "duration" ? human(d.p50_seconds(), d.count()) : "-", 9, true) +
+           pad(std::to_string(m.open()), 7, true) + pad(std::to_string(m.overdue()), 9, true) +
+           (note.empty() ? "" : "  " + note) + "\n";
+  }
 }
 
 void table_block(std::string& out, const v1::KpiReport& r) {
@@ -156,9 +224,20 @@ void table_block(std::string& out, const v1::KpiReport& r) {
   out += "\n";
   line("Case duration", r.case_duration());
   line("Lead time    ", r.lead_time());
+  if (r.measures_size() > 0) measure_block(out, r.measures(), r.view());
 }
 
 }  // namespace
+
+std::string csv_field(std::string_view text) {
+  if (text.find_first_of(",\"\n\r") == std::string_view::npos) return std::string(text);
+  std::string out = "\"";
+  for (char c : text) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
 
 std::string to_json(const google::protobuf::Message& message, bool pretty) {
   google::protobuf::util::JsonPrintOptions options;
@@ -183,11 +262,70 @@ std::string kpi_table(const v1::KpiReport& report) {
     out += "  [" + (report.from().empty() ? std::string("start") : report.from()) + ", " +
            (report.to().empty() ? std::string("now") : report.to()) + ")";
   }
+  if (!report.as_of().empty()) out += "  as of " + report.as_of();
   out += "\n\n";
   table_block(out, report);
   for (const auto& period : report.periods()) {
     out += "\n== " + period.period() + " ==\n";
     table_block(out, period);
+  }
+  return out;
+}
+
+std::string goal_table(const v1::GoalTree& tree) {
+  std::string out = "Goals of chain " + tree.chain_id() + "  [" + tree.from() + ", " + tree.to() +
+                    ") vs [" + tree.previous_from() + ", " + tree.previous_to() + "), " +
+                    tree.view() + " view\n";
+  const auto value = [](const v1::MeasureResult& m) -> std::string {
+    if (m.clients() == 0) return "-";
+    if (m.kind() == "duration" && m.norm_days() <= 0) {
+      return human(m.duration().mean_seconds(), m.duration().count()) + " mean";
+    }
+    return percent(m.share());
+  };
+  const auto label_of = [](const v1::MeasureResult& m, const std::string& indent) {
+    std::string label = indent + (m.name().empty() ? m.measure() : m.name());
+    if (!m.partner().empty()) label += " [" + m.partner() + "]";
+    return label;
+  };
+  size_t width = 28;
+  for (const auto& goal : tree.goals()) {
+    for (const auto& m : goal.measures()) {
+      width = std::max(width, text_width(label_of(m.current(), "  ")) + 2);
+      for (const auto& c : m.contributions()) {
+        width = std::max(width, text_width(label_of(c.current(), "    ")) + 2);
+      }
+    }
+  }
+  const auto row = [&](const v1::MeasureNode& n, const std::string& indent) {
+    const v1::MeasureResult& m = n.current();
+    const std::string label = label_of(m, indent);
+    std::string trend = "-";
+    if (m.clients() > 0 && n.previous().clients() > 0) {
+      char buf[32];
+      if (m.kind() == "duration" && m.norm_days() <= 0) {
+        std::snprintf(buf, sizeof buf, "%+.1fd", n.trend());
+      } else {
+        std::snprintf(buf, sizeof buf, "%+.1f pt", n.trend() * 100);
+      }
+      trend = buf;
+    }
+    std::string note;
+    if (m.provisional()) note = "  provisional, " + std::to_string(m.pending()) + " pending";
+    if (m.overdue() > 0) note += "  " + std::to_string(m.overdue()) + " overdue";
+    out += pad(label, width, false) + pad(value(m), 12, true) +
+           pad(std::to_string(m.clients()), 9, true) + pad(norm_text(m), 8, true) +
+           pad(m.has_target() ? percent(m.target()) : "-", 8, true) + pad(trend, 10, true) + note +
+           "\n";
+  };
+  for (const auto& goal : tree.goals()) {
+    out += "\n" + (goal.name().empty() ? goal.id() : goal.name()) + "\n";
+    out += pad("  Measure", width, false) + pad("Value", 12, true) + pad("Clients", 9, true) +
+           pad("Norm", 8, true) + pad("Target", 8, true) + pad("Trend", 10, true) + "\n";
+    for (const auto& m : goal.measures()) {
+      row(m, "  ");
+      for (const auto& c : m.contributions()) row(c, "    ");
+    }
   }
   return out;
 }

@@ -1,8 +1,10 @@
 // Output formats shared by the CLI and (later) the HTTP API: protobuf JSON
-// mapping, CSV with a header row, and a readable text table.
+// mapping, CSV with a header row, and a readable text table; plus the RFC 4180
+// field quoting every CSV writer uses.
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include <google/protobuf/message.h>
 
@@ -10,6 +12,10 @@
 #include "ketenflow/v1/path.pb.h"
 
 namespace ketenflow::query {
+
+// One CSV field per RFC 4180: as is, or in double quotes (inner quotes
+// doubled) when it holds a comma, quote, CR or LF.
+std::string csv_field(std::string_view text);
 
 // Protobuf JSON mapping (lowerCamelCase, zeros printed), one line or indented.
 std::string to_json(const google::protobuf::Message& message, bool pretty);
@@ -21,6 +27,10 @@ std::string kpi_csv(const v1::KpiReport& report);
 // The tables an operator reads: stages, transitions with median / p90 delay
 // and share within norm, partner handovers; durations in days.
 std::string kpi_table(const v1::KpiReport& report);
+
+// The goal tree: goals, their result measures and the partner contribution
+// measures under them, with value, norm, target and trend.
+std::string goal_table(const v1::GoalTree& tree);
 
 // A client's visits and events as text.
 std::string path_table(const v1::ClientPath& path);

@@ -10,6 +10,8 @@
 #include "kpi/contributions.h"
 #include "kpi/stats.h"
 #include "model/time.h"
+#include "query/as_of.h"
+#include "query/measure_query.h"
 #include "store/keys.h"
 
 namespace ketenflow::query {
@@ -141,6 +143,16 @@ void fill(v1::KpiReport& report, const model::ChainModel& chain, const Layout& l
 
 Result<v1::KpiReport> kpi_report(const store::Store& store, const model::ChainModel& chain,
                                  const KpiQuery& query) {
+  if (!query.as_of_ms) return kpi_report(store_aggregates(store, chain.def.id()), chain, query);
+  auto aggregates = aggregates_as_of(store, chain, *query.as_of_ms);
+  if (!aggregates) return Error{aggregates.error()};
+  auto report = kpi_report(memory_aggregates(*aggregates, chain.def.id()), chain, query);
+  if (report) report->set_as_of(model::format_instant(*query.as_of_ms));
+  return report;
+}
+
+Result<v1::KpiReport> kpi_report(const AggregateSource& source, const model::ChainModel& chain,
+                                 const KpiQuery& query) {
   const std::string& id = chain.def.id();
   const int32_t from = query.from.value_or(INT32_MIN);
   const int32_t to = query.to.value_or(INT32_MAX);
@@ -151,40 +163,37 @@ Result<v1::KpiReport> kpi_report(const store::Store& store, const model::ChainMo
   std::vector<DayNet> nets;
   int32_t first_day = INT32_MAX, last_day = INT32_MIN;
 
-  const std::string start = store::kpi_day_prefix(id, INT32_MIN);
-  const std::string end = store::kpi_day_prefix(id, to);
-  auto it = store.iterate(store::Cf::kKpi);
-  for (it->Seek(start); it->Valid() && it->key().compare(end) < 0; it->Next()) {
-    auto key =
-        store::parse_kpi_key(std::string_view(it->key().data(), it->key().size()), id.size());
-    if (!key) return Error{"store kpi key is corrupt"};
-    const std::string_view value(it->value().data(), it->value().size());
-    const auto measure = static_cast<Measure>(key->measure);
-    const bool counted = measure == Measure::kStageEntries || measure == Measure::kStageExits;
-    if (key->day < from && !counted) continue;
+  MeasureDays measures = measure_days(chain);
+  auto status = source.visit(INT32_MIN, to, [&](const AggregateEntry& e) -> Status {
+    auto measure = add_measure_entry(measures, chain, e);
+    if (!measure) return Error{measure.error()};
+    if (*measure) return ok_status();
+    const bool counted = e.measure == Measure::kStageEntries || e.measure == Measure::kStageExits;
+    if (e.day < from && !counted) return ok_status();
     // Retractions can cancel a key to zero; it must count as absent, or a
     // store that saw a late event would list other periods than one that
     // did not.
-    if (store::is_empty_encoding(value)) continue;
+    if (store::is_empty_encoding(e.value)) return ok_status();
     if (counted) {
       store::Aggregate day;
-      if (!store::add_encoded(day, value)) return Error{"store kpi value is corrupt"};
-      nets.push_back({key->day, std::string(key->dim),
-                      measure == Measure::kStageEntries ? day.count : -day.count});
+      if (!store::add_encoded(day, e.value)) return Error{"store kpi value is corrupt"};
+      nets.push_back({e.day, std::string(e.dim),
+                      e.measure == Measure::kStageEntries ? day.count : -day.count});
     }
-    if (key->day < from) continue;
-    first_day = std::min(first_day, key->day);
-    last_day = std::max(last_day, key->day);
+    if (e.day < from) return ok_status();
+    first_day = std::min(first_day, e.day);
+    last_day = std::max(last_day, e.day);
     // Summed straight from the encoded value: no per-key histogram is built.
-    if (!store::add_encoded(total[measure][std::string(key->dim)], value)) {
+    if (!store::add_encoded(total[e.measure][std::string(e.dim)], e.value)) {
       return Error{"store kpi value is corrupt"};
     }
     if (query.by) {
       store::add_encoded(
-          periods[kpi::period_start(*query.by, key->day)][measure][std::string(key->dim)], value);
+          periods[kpi::period_start(*query.by, e.day)][e.measure][std::string(e.dim)], e.value);
     }
-  }
-  if (!it->status().ok()) return Error{"reading KPIs: " + it->status().ToString()};
+    return ok_status();
+  });
+  if (!status) return Error{status.error()};
 
   v1::KpiReport report;
   report.set_chain_id(id);
@@ -193,6 +202,11 @@ Result<v1::KpiReport> kpi_report(const store::Store& store, const model::ChainMo
   if (query.by) report.set_by(std::string(kpi::period_name(*query.by)));
   const Layout l = layout(chain, total);
   fill(report, chain, l, total, wip_before(nets, to));
+  report.set_view(std::string(view_name(query.view)));
+  if (query.today != INT32_MAX) report.set_today(model::format_day(query.today));
+  for (auto& m : measure_results(chain, measures, from, to, query.view, query.today)) {
+    *report.add_measures() = std::move(m);
+  }
 
   if (query.by && first_day <= last_day) {
     // Every period from the first to the last with data (or the bounds given),
@@ -209,6 +223,11 @@ Result<v1::KpiReport> kpi_report(const store::Store& store, const model::ChainMo
       static const Sums kNone;
       auto p = periods.find(day);
       fill(*period, chain, l, p == periods.end() ? kNone : p->second, wip_before(nets, end_day));
+      period->set_view(report.view());
+      for (auto& m :
+           measure_results(chain, measures, std::max(day, lo), end_day, query.view, query.today)) {
+        *period->add_measures() = std::move(m);
+      }
     }
   }
   return report;

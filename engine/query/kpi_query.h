@@ -14,6 +14,8 @@
 #include "kpi/calendar.h"
 #include "model/chain.h"
 #include "model/result.h"
+#include "query/aggregate_source.h"
+#include "query/measure_query.h"
 #include "store/store.h"
 
 namespace ketenflow::query {
@@ -23,9 +25,20 @@ struct KpiQuery {
   std::optional<int32_t> from;
   std::optional<int32_t> to;
   std::optional<kpi::Period> by;
+  // Chain measures (query/measure_query.h): which day a client counts on, and
+  // the local day taken as today (callers pass local_today() or a fixed day).
+  View view = View::kCompletion;
+  int32_t today = INT32_MAX;
+  // As-of report: only the events stored at or before this instant (ms since
+  // the epoch) count; the chain's events are replayed (query/as_of.h).
+  std::optional<int64_t> as_of_ms = std::nullopt;
 };
 
+// From the store's kpi family, or with `as_of_ms` from a replay of its events.
 Result<v1::KpiReport> kpi_report(const store::Store& store, const model::ChainModel& chain,
+                                 const KpiQuery& query);
+// The same over any source of day aggregates.
+Result<v1::KpiReport> kpi_report(const AggregateSource& source, const model::ChainModel& chain,
                                  const KpiQuery& query);
 
 }  // namespace ketenflow::query

@@ -21,7 +21,7 @@ Result<v1::ClientPath> client_path(const store::Store& store, const model::Chain
         !event.ParseFromString(stored.event())) {
       return Error{"store event is corrupt"};
     }
-    inputs.push_back(path::path_input(event, stored.seq()));
+    inputs.push_back(path::path_input(event, stored.seq(), chain.filter_attributes));
     events.push_back(std::move(event));
   }
   if (!it->status().ok()) return Error{"reading events: " + it->status().ToString()};

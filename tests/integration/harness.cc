@@ -230,6 +230,54 @@ std::string join_lines(const std::vector<std::string>& lines) {
   return out;
 }
 
+std::vector<std::vector<std::string>> csv_rows(std::string_view text) {
+  std::vector<std::vector<std::string>> rows;
+  std::vector<std::string> row;
+  std::string field;
+  bool quoted = false;
+  bool any = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (quoted) {
+      if (c == '"' && i + 1 < text.size() && text[i + 1] == '"') {
+        field += '"';
+        ++i;
+      } else if (c == '"') {
+        quoted = false;
+      } else {
+        field += c;
+      }
+      continue;
+    }
+    if (c == '"') {
+      quoted = true;
+      any = true;
+    } else if (c == ',') {
+      row.push_back(std::move(field));
+      field.clear();
+      any = true;
+    } else if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') {
+      continue;
+    } else if (c == '\n') {
+      if (any || !field.empty()) {
+        row.push_back(std::move(field));
+        rows.push_back(std::move(row));
+      }
+      row.clear();
+      field.clear();
+      any = false;
+    } else {
+      field += c;
+      any = true;
+    }
+  }
+  if (any || !field.empty()) {
+    row.push_back(std::move(field));
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
 std::string bin() {
   // Beside the test binary, as CMake builds both into one folder.
   return env_or("KETENFLOW_BIN", [] {
@@ -327,11 +375,15 @@ RunResult kpi(const std::string& data, const std::string& chain,
 }
 
 std::map<std::string, std::string> kpi_outputs(const std::string& data, const std::string& chain) {
+  // A fixed --today: chain measures (open, overdue, provisional) depend on it.
   static const std::vector<std::pair<std::string, std::vector<std::string>>> views = {
-      {"json", {"--format", "json"}},
-      {"json by month", {"--format", "json", "--by", "month"}},
-      {"csv", {"--format", "csv"}},
-      {"csv by month", {"--format", "csv", "--by", "month"}},
+      {"json", {"--format", "json", "--today", "2025-03-01"}},
+      {"json by month", {"--format", "json", "--by", "month", "--today", "2025-03-01"}},
+      {"csv", {"--format", "csv", "--today", "2025-03-01"}},
+      {"csv by month", {"--format", "csv", "--by", "month", "--today", "2025-03-01"}},
+      {"json cohort by month",
+       {"--format", "json", "--by", "month", "--view", "cohort", "--today", "2025-03-01"}},
+      {"csv cohort", {"--format", "csv", "--view", "cohort", "--today", "2025-03-01"}},
   };
   std::map<std::string, std::string> out;
   for (const auto& [name, args] : views) {

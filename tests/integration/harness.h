@@ -80,6 +80,9 @@ void write_file(const std::filesystem::path& file, std::string_view data);
 std::vector<std::string> split_lines(std::string_view text);
 // Lines joined, each followed by '\n'.
 std::string join_lines(const std::vector<std::string>& lines);
+// RFC 4180 rows of `text`: quoted fields may hold commas, quotes ("") and
+// line breaks; lines end in LF or CRLF; blank lines are skipped.
+std::vector<std::vector<std::string>> csv_rows(std::string_view text);
 
 // The ketenflow binary (KETENFLOW_BIN), the repository root
 // (KETENFLOW_SOURCE_DIR) and the shared data folder (KETENFLOW_SHARED_DATA);
@@ -110,8 +113,9 @@ RunResult simulate(const std::string& out, int clients, int seed,
 // `ketenflow kpi --data DATA --chain CHAIN EXTRA...`.
 RunResult kpi(const std::string& data, const std::string& chain,
               const std::vector<std::string>& extra);
-// The KPI views stores are compared on (json and csv, total and by month),
-// by name; a failed query is a test failure and an empty text.
+// The KPI views stores are compared on (json and csv, total and by month,
+// completion and cohort view of the chain measures, --today 2025-03-01), by
+// name; a failed query is a test failure and an empty text.
 std::map<std::string, std::string> kpi_outputs(const std::string& data,
                                                const std::string& chain = "wonen-eerst");
 // Every view of `want` equals the same view of `got`, byte for byte.

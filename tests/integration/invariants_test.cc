@@ -163,6 +163,19 @@ TEST(OrderFree, ShuffledDuplicatedLateAndRebuiltGiveIdenticalKpis) {
   for (const json& t : (*kpis)["transitions"]) transitions += t.at("count").get<int64_t>();
   EXPECT_GT(transitions, 0);
   EXPECT_EQ((*kpis)["caseDuration"]["count"].get<uint64_t>(), clients);
+  // The chain measures are in what is compared, in both views, with clients.
+  for (const std::string view : {"json", "json cohort by month"}) {
+    const auto report = parse_json(outputs["in order"][view]);
+    ASSERT_TRUE(report) << view;
+    ASSERT_EQ((*report)["measures"].size(), 7u) << view;
+    for (const json& m : (*report)["measures"]) {
+      if (m.at("measure") == "aanmelding_sleutel") {
+        EXPECT_GT(m.at("clients").get<int64_t>(), 1000) << view << " " << m.dump();
+      }
+    }
+  }
+  EXPECT_NE(outputs["in order"]["csv cohort"].find(",measure,niet_terug_opvang_12m,without,"),
+            std::string::npos);
 
   for (const Variant& v : variants) {
     expect_same_kpis(v.name + " vs in order", outputs["in order"], outputs[v.name]);
@@ -315,56 +328,6 @@ TEST(Crash, KilledIngestResumesToIdenticalState) {
 // Real data: the BPI receipt log against an independent directly-follows
 // computation (PM4Py's performance DFG on edges a != b).
 
-// RFC 4180 rows of `text`: quoted fields may hold commas, quotes ("") and
-// line breaks.
-std::vector<std::vector<std::string>> read_csv(const std::string& text) {
-  std::vector<std::vector<std::string>> rows;
-  std::vector<std::string> row;
-  std::string field;
-  bool quoted = false;
-  bool any = false;
-  for (size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (quoted) {
-      if (c == '"' && i + 1 < text.size() && text[i + 1] == '"') {
-        field += '"';
-        ++i;
-      } else if (c == '"') {
-        quoted = false;
-      } else {
-        field += c;
-      }
-      continue;
-    }
-    if (c == '"') {
-      quoted = true;
-      any = true;
-    } else if (c == ',') {
-      row.push_back(std::move(field));
-      field.clear();
-      any = true;
-    } else if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') {
-      continue;
-    } else if (c == '\n') {
-      if (any || !field.empty()) {
-        row.push_back(std::move(field));
-        rows.push_back(std::move(row));
-      }
-      row.clear();
-      field.clear();
-      any = false;
-    } else {
-      field += c;
-      any = true;
-    }
-  }
-  if (any || !field.empty()) {
-    row.push_back(std::move(field));
-    rows.push_back(std::move(row));
-  }
-  return rows;
-}
-
 int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
   y -= m <= 2;
   const int64_t era = (y >= 0 ? y : y - 399) / 400;
@@ -425,7 +388,7 @@ TEST(RealData, ReceiptLogMatchesIndependentDirectlyFollowsComputation) {
   ASSERT_TRUE(std::filesystem::exists(csv)) << csv;
 
   // Expectation, computed here from the file.
-  const auto rows = read_csv(it::read_file(csv));
+  const auto rows = it::csv_rows(it::read_file(csv));
   ASSERT_GT(rows.size(), 1u);
   const std::vector<std::string>& header = rows[0];
   auto column = [&](const std::string& name) {
@@ -904,6 +867,11 @@ TEST(BadInput, CsvRowWithBadTimestamp) {
   EXPECT_EQ((*r)["code"], "malformed_field");
   EXPECT_NE((*r)["reason"].get<std::string>().find("time:timestamp"), std::string::npos)
       << lines[0];
+  // The kept row shows the client_ref shortened, as for rows that decoded.
+  const it::RunResult table = it::ketenflow({"rejects", "--data", tmp / "store"});
+  ASSERT_TRUE(Ok(table));
+  EXPECT_NE(table.out.find("not a time"), std::string::npos) << table.out;
+  EXPECT_EQ(table.out.find("c-csv-2"), std::string::npos) << table.out;
 
   const auto kpis = parse_json(kpi(tmp / "store", "wonen-eerst", {"--format", "json"}).out);
   ASSERT_TRUE(kpis);
@@ -934,6 +902,7 @@ TEST(Cli, HelpOfEverySubcommand) {
   const std::vector<std::vector<std::string>> helps = {{"--help"},
                                                        {"ingest", "--help"},
                                                        {"kpi", "--help"},
+                                                       {"goals", "--help"},
                                                        {"path", "--help"},
                                                        {"rejects", "--help"},
                                                        {"rebuild", "--help"},

@@ -9,11 +9,13 @@
 #include <stdlib.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <google/protobuf/util/json_util.h>
@@ -21,6 +23,7 @@
 
 #include "ingest/rebuild.h"
 #include "model/chain_file.h"
+#include "model/time.h"
 #include "query/format.h"
 #include "query/kpi_query.h"
 #include "query/rejects_query.h"
@@ -777,6 +780,57 @@ TEST(PipelineKpi, CorrectionMovesAndWithdrawalRemovesTheContribution) {
        make_event("i", "k-5", "intake", "opvang", utc(2024, 3, 5, 9), utc(2024, 3, 5, 9)),
        make_event("a", "k-5", "aangemeld", "gemeente", utc(2024, 3, 4, 9), utc(2024, 3, 4, 9))});
   EXPECT_EQ(fresh.json(), before);
+}
+
+// As-of reports (query/as_of.h): the report at an instant between two
+// batches counts the first batch only, byte for byte as it was reported then;
+// at or after the last batch it is the live report.
+TEST(PipelineKpi, AsOfCountsOnlyTheEventsStoredByThen) {
+  const auto now_ms = [] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  };
+  const auto events = three_clients();
+  Engine engine;
+  ASSERT_TRUE(engine.ready());
+  query::KpiQuery by_day;
+  by_day.by = kpi::Period::kDay;
+  by_day.from = day_of(2024, 3, 1);
+  by_day.to = day_of(2024, 4, 1);
+  const std::string empty_total = engine.json();
+
+  engine.apply_events({events.begin(), events.begin() + 6});
+  const std::string first_total = engine.json();
+  const std::string first_by_day = engine.json(by_day);
+  // Every event of the second batch is stored after `between`.
+  const int64_t between = now_ms();
+  while (now_ms() <= between) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  engine.apply_events({events.begin() + 6, events.end()});
+  // k-1's intake really happened a day later.
+  engine.apply_events(
+      {make_correction("i-late", events[1].event_id(), events[1].client_ref(), events[1].type(),
+                       events[1].partner_id(), events[1].occurred_at().seconds() + kDayS,
+                       events[1].occurred_at().seconds() + kDayS)});
+  ASSERT_NE(engine.json(), first_total);
+
+  const auto as_of = [&](query::KpiQuery q, int64_t ms) {
+    q.as_of_ms = ms;
+    v1::KpiReport r = engine.report(q);
+    EXPECT_EQ(r.as_of(), model::format_instant(ms));
+    r.clear_as_of();
+    return query::to_json(r, false);
+  };
+  // Then: k-1 and k-2 had signed up (k-3 came in the second batch).
+  query::KpiQuery then;
+  then.as_of_ms = between;
+  EXPECT_EQ(stage(engine.report(then), "aanmelding")->entries(), 2u);
+  EXPECT_EQ(stage(engine.report(), "aanmelding")->entries(), 3u);
+  EXPECT_EQ(as_of({}, between), first_total);
+  EXPECT_EQ(as_of(by_day, between), first_by_day);
+  EXPECT_EQ(as_of({}, now_ms()), engine.json());
+  EXPECT_EQ(as_of(by_day, now_ms()), engine.json(by_day));
+  EXPECT_EQ(as_of({}, 0), empty_total);
 }
 
 }  // namespace

@@ -1,0 +1,80 @@
+#include "query/aggregate_source.h"
+
+#include <utility>
+
+#include "store/keys.h"
+
+namespace ketenflow::query {
+namespace {
+
+// Visits what `entries.next` yields: (kpi key, encoded value) pairs in key
+// order.
+template <typename Entries>
+Status visit_range(const std::string& chain, Entries& entries, const AggregateVisitor& visit) {
+  std::string_view key, value;
+  while (entries.next(key, value)) {
+    auto parsed = store::parse_kpi_key(key, chain.size());
+    if (!parsed) return Error{"store kpi key is corrupt"};
+    AggregateEntry entry{parsed->day, static_cast<kpi::Measure>(parsed->measure), parsed->dim,
+                         value};
+    if (auto status = visit(entry); !status) return status;
+  }
+  return ok_status();
+}
+
+struct StoreEntries {
+  rocksdb::Iterator* it;
+  std::string end;
+  bool first = true;
+
+  bool next(std::string_view& key, std::string_view& value) {
+    if (!first) it->Next();
+    first = false;
+    if (!it->Valid() || it->key().compare(end) >= 0) return false;
+    key = std::string_view(it->key().data(), it->key().size());
+    value = std::string_view(it->value().data(), it->value().size());
+    return true;
+  }
+};
+
+struct MemoryEntries {
+  AggregateMap::const_iterator it;
+  AggregateMap::const_iterator end;
+  std::string encoded;
+
+  bool next(std::string_view& key, std::string_view& value) {
+    if (it == end) return false;
+    key = it->first;
+    encoded.clear();
+    store::encode(it->second, &encoded);
+    value = encoded;
+    ++it;
+    return true;
+  }
+};
+
+}  // namespace
+
+AggregateSource store_aggregates(const store::Store& store, std::string chain) {
+  return {[&store, chain = std::move(chain)](int32_t from, int32_t to,
+                                             const AggregateVisitor& visit) -> Status {
+    auto it = store.iterate(store::Cf::kKpi);
+    it->Seek(store::kpi_day_prefix(chain, from));
+    StoreEntries entries{it.get(), store::kpi_day_prefix(chain, to)};
+    if (auto status = visit_range(chain, entries, visit); !status) return status;
+    if (!it->status().ok()) return Error{"reading KPIs: " + it->status().ToString()};
+    return ok_status();
+  }};
+}
+
+AggregateSource memory_aggregates(const AggregateMap& map, std::string chain) {
+  return {[&map, chain = std::move(chain)](int32_t from, int32_t to,
+                                           const AggregateVisitor& visit) -> Status {
+    MemoryEntries entries{map.lower_bound(store::kpi_day_prefix(chain, from)),
+                          map.lower_bound(store::kpi_day_prefix(chain, to)),
+                          {}};
+    return visit_range(chain, entries, visit);
+  }};
+}
+
+}  // namespace ketenflow::query

@@ -1,0 +1,49 @@
+// Aggregate sources: where a KPI query reads a chain's day aggregates from.
+//
+// A source visits the (day, measure, dimension, aggregate) entries of one
+// chain whose day lies in [from, to), in the order of the store's kpi keys
+// (day, then measure, then dimension). Two sources exist: the store's `kpi`
+// column family (the live KPIs) and an in-memory map of kpi key -> aggregate
+// (an as-of report replays events into one). Entries that cancelled out to
+// zero are visited too; the query skips them.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
+
+#include "kpi/contributions.h"
+#include "model/result.h"
+#include "store/aggregate.h"
+#include "store/store.h"
+
+namespace ketenflow::query {
+
+struct AggregateEntry {
+  int32_t day = 0;
+  kpi::Measure measure{};
+  std::string_view dim;
+  // The aggregate in its stored byte form (store/aggregate.h); add it with
+  // store::add_encoded, or store::decode it.
+  std::string_view value;
+};
+
+// Called per entry; an error stops the visit and is returned by it.
+using AggregateVisitor = std::function<Status(const AggregateEntry&)>;
+
+struct AggregateSource {
+  // Visits the chain's entries with day in [from, to).
+  std::function<Status(int32_t from, int32_t to, const AggregateVisitor& visit)> visit;
+};
+
+// kpi key (store/keys.h kpi_key) -> aggregate, ordered like the store.
+using AggregateMap = std::map<std::string, store::Aggregate>;
+
+// The store's kpi family for `chain`; `store` must outlive the source.
+AggregateSource store_aggregates(const store::Store& store, std::string chain);
+// The entries of `chain` in `map`; `map` must outlive the source.
+AggregateSource memory_aggregates(const AggregateMap& map, std::string chain);
+
+}  // namespace ketenflow::query

@@ -1,0 +1,85 @@
+#include "query/goal_query.h"
+
+#include <string>
+#include <vector>
+
+#include "model/time.h"
+
+namespace ketenflow::query {
+namespace {
+
+constexpr int32_t kDefaultDays = 365;
+
+// Share change; for a duration measure without a norm the change of the mean
+// in days. 0 when either period has no clients.
+double trend(const v1::MeasureResult& current, const v1::MeasureResult& previous) {
+  if (current.clients() == 0 || previous.clients() == 0) return 0;
+  if (current.kind() == "duration" && current.norm_days() <= 0) {
+    return (current.duration().mean_seconds() - previous.duration().mean_seconds()) / 86400.0;
+  }
+  return current.share() - previous.share();
+}
+
+v1::MeasureNode node(const std::vector<v1::MeasureResult>& current,
+                     const std::vector<v1::MeasureResult>& previous, size_t measure) {
+  v1::MeasureNode n;
+  *n.mutable_current() = current[measure];
+  *n.mutable_previous() = previous[measure];
+  n.set_trend(trend(current[measure], previous[measure]));
+  return n;
+}
+
+}  // namespace
+
+Result<v1::GoalTree> goal_tree(const store::Store& store, const model::ChainModel& chain,
+                               const GoalQuery& query) {
+  return goal_tree(store_aggregates(store, chain.def.id()), chain, query);
+}
+
+Result<v1::GoalTree> goal_tree(const AggregateSource& source, const model::ChainModel& chain,
+                               const GoalQuery& query) {
+  if (!query.to && query.today == INT32_MAX) return Error{"goal tree: give `to` or today"};
+  const int32_t to = query.to.value_or(query.today);
+  const int32_t from = query.from.value_or(to - kDefaultDays);
+  if (from >= to) return Error{"--from must be before --to"};
+  const int32_t previous_from = from - (to - from);
+
+  MeasureDays days = measure_days(chain);
+  auto status = source.visit(INT32_MIN, to, [&](const AggregateEntry& e) -> Status {
+    if (store::is_empty_encoding(e.value)) return ok_status();
+    auto added = add_measure_entry(days, chain, e);
+    if (!added) return Error{added.error()};
+    return ok_status();
+  });
+  if (!status) return Error{status.error()};
+
+  const auto current = measure_results(chain, days, from, to, query.view, query.today);
+  const auto previous = measure_results(chain, days, previous_from, from, query.view, query.today);
+
+  v1::GoalTree tree;
+  tree.set_chain_id(chain.def.id());
+  tree.set_from(model::format_day(from));
+  tree.set_to(model::format_day(to));
+  tree.set_previous_from(model::format_day(previous_from));
+  tree.set_previous_to(model::format_day(from));
+  tree.set_view(std::string(view_name(query.view)));
+  if (query.today != INT32_MAX) tree.set_today(model::format_day(query.today));
+  for (const v1::Goal& goal : chain.def.goals()) {
+    v1::GoalNode* g = tree.add_goals();
+    g->set_id(goal.id());
+    g->set_name(goal.name());
+    for (const std::string& id : goal.measures()) {
+      const int result = chain.measure(id);
+      if (result < 0) continue;  // make_chain_model() refuses this
+      v1::MeasureNode* m = g->add_measures();
+      *m = node(current, previous, static_cast<size_t>(result));
+      for (int i = 0; i < chain.def.measures_size(); ++i) {
+        if (chain.def.measures(i).contributes_to() != id) continue;
+        *m->add_contributions() = node(current, previous, static_cast<size_t>(i));
+      }
+    }
+  }
+  return tree;
+}
+
+}  // namespace ketenflow::query

@@ -1,0 +1,34 @@
+// The goal tree of a chain: its strategic goals (chain file `goals:`), the
+// chain result measures under each, and the partner contribution measures
+// that feed them (`contributes_to:`), each with its value over [from, to) and
+// over the period of equal length just before it, for the trend.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+
+#include "ketenflow/v1/kpi.pb.h"
+#include "model/chain.h"
+#include "model/result.h"
+#include "query/aggregate_source.h"
+#include "query/measure_query.h"
+#include "store/store.h"
+
+namespace ketenflow::query {
+
+struct GoalQuery {
+  // Local days [from, to). `to` defaults to today, `from` to 365 days before `to`.
+  std::optional<int32_t> from;
+  std::optional<int32_t> to;
+  View view = View::kCompletion;
+  // The local day taken as today (local_today() or a fixed day); callers set it.
+  int32_t today = INT32_MAX;
+};
+
+Result<v1::GoalTree> goal_tree(const store::Store& store, const model::ChainModel& chain,
+                               const GoalQuery& query);
+// The same over any source of day aggregates.
+Result<v1::GoalTree> goal_tree(const AggregateSource& source, const model::ChainModel& chain,
+                               const GoalQuery& query);
+
+}  // namespace ketenflow::query
