@@ -16,6 +16,7 @@ struct IngestArgs {
   std::string chains;
   std::string infer_chain;
   std::string format;
+  std::string lifecycle = "complete";
   CsvOptions csv;
   size_t batch = 20000;
   bool sync = false;
@@ -61,7 +62,11 @@ int run_ingest(IngestArgs& args) {
     return fail("no chains: give --chains PATH or --infer-chain NAME");
   }
 
-  // CSV rows carry no chain id: take --chain, the inferred chain, or the only one.
+  auto lifecycle = xes::parse_lifecycle(args.lifecycle);
+  if (!lifecycle) return fail(lifecycle.error());
+
+  // CSV rows and XES traces carry no chain id: take --chain, the inferred
+  // chain, or the only one.
   if (auto status = complete_csv_mapping(
           args.csv.mapping, args.csv.chain_id.empty() ? args.infer_chain : args.csv.chain_id,
           (*pipeline)->chains(), args.csv.time_zone);
@@ -77,9 +82,13 @@ int run_ingest(IngestArgs& args) {
     if (*format == ingest::FileFormat::kCsv && csv_chain.empty()) {
       return fail(file + ": CSV rows carry no chain id; give --chain ID");
     }
+    if (*format == ingest::FileFormat::kXes && csv_chain.empty()) {
+      return fail(file + ": XES traces carry no chain id; give --chain ID");
+    }
     ingest::FileIngestOptions options;
     options.read.format = *format;
     options.read.csv = args.csv.mapping;
+    options.read.lifecycle = *lifecycle;
     options.read.batch_records = args.batch;
     const auto file_started = std::chrono::steady_clock::now();
     auto last_report = file_started;
@@ -100,6 +109,11 @@ int run_ingest(IngestArgs& args) {
     const uint64_t records =
         result->counts.accepted + result->counts.duplicates + result->counts.rejected;
     std::cout << file << ": " << summary(result->counts);
+    if (result->skipped > 0) {
+      std::cout << ", skipped " << result->skipped << " XES events that are no milestone"
+                << (*lifecycle == xes::Lifecycle::kPair ? " (unpaired start, other lifecycle)"
+                                                        : " (lifecycle not complete)");
+    }
     if (result->resumed_at > 0) {
       std::cout << (result->resumed_at >= result->size
                         ? " (already ingested)"
@@ -125,12 +139,18 @@ int run_ingest(IngestArgs& args) {
 void add_ingest_command(CLI::App& app, int& exit_code) {
   auto args = std::make_shared<IngestArgs>();
   CLI::App* cmd = app.add_subcommand(
-      "ingest", "Ingest event files (NDJSON, CSV, length-delimited protobuf) into a store");
+      "ingest", "Ingest event files (NDJSON, CSV, length-delimited protobuf, XES) into a store");
   cmd->add_option("--data", args->data, "Store folder (created when missing)")->required();
   cmd->add_option("--chains", args->chains, "Chain file or folder of chain files");
   cmd->add_option("--infer-chain", args->infer_chain,
                   "Infer a chain with this id from the log (every activity a stage)");
-  cmd->add_option("--format", args->format, "ndjson | csv | pb (default: from the file name)");
+  cmd->add_option("--format", args->format,
+                  "ndjson | csv | pb | xes (default: from the file name; .xes, .xes.gz)");
+  cmd->add_option("--lifecycle", args->lifecycle,
+                  "XES: complete (only complete events are milestones) | pair (start/complete "
+                  "pairs, start time kept as attribute start_timestamp)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"complete", "pair"}));
   add_csv_options(cmd, args->csv);
   cmd->add_option("--batch", args->batch, "Records per atomic batch")
       ->capture_default_str()

@@ -77,6 +77,9 @@ int run_publish(PublishArgs& args) {
   for (const std::string& file : args.files) {
     auto format = file_format_of(args.format, file);
     if (!format) return fail(format.error());
+    if (*format == ingest::FileFormat::kXes) {
+      return fail(file + ": publish reads ndjson, csv and pb; import XES logs with ingest");
+    }
     if (*format == ingest::FileFormat::kCsv && args.csv.mapping.chain_id.empty()) {
       return fail(file + ": CSV rows carry no chain id; give --chain ID");
     }

@@ -32,7 +32,11 @@ Result<FileIngestResult> ingest_file(Pipeline& pipeline, const store::Store& sto
   while (true) {
     auto more = (*reader)->next(records);
     if (!more) return Error{more.error()};
-    if (!*more) break;
+    if (!*more) {
+      // The end of a log can lie behind the last record (XES: "</log>"); the
+      // position then moves there without records, so a rerun sees it finished.
+      if ((*reader)->offset() == position.offset()) break;
+    }
     position.set_offset((*reader)->offset());
     position.set_records((*reader)->lines());
     positions[0].value = position.SerializeAsString();
@@ -42,7 +46,9 @@ Result<FileIngestResult> ingest_file(Pipeline& pipeline, const store::Store& sto
     if (options.progress) {
       options.progress({source, (*reader)->offset(), result.size, result.counts});
     }
+    if (!*more) break;
   }
+  result.skipped = (*reader)->skipped_events();
   return result;
 }
 

@@ -30,6 +30,8 @@ struct FileIngestResult {
   // Bytes already applied by an earlier run (resumed from there).
   uint64_t resumed_at = 0;
   uint64_t size = 0;
+  // XES events that became no milestone (lifecycle other than complete).
+  uint64_t skipped = 0;
 };
 
 Result<FileIngestResult> ingest_file(Pipeline& pipeline, const store::Store& store,

@@ -57,7 +57,8 @@ Result<FileFormat> parse_file_format(std::string_view text) {
   if (text == "ndjson") return FileFormat::kNdjson;
   if (text == "csv") return FileFormat::kCsv;
   if (text == "pb") return FileFormat::kPb;
-  return Error{"unknown format \"" + std::string(text) + "\" (use ndjson, csv or pb)"};
+  if (text == "xes") return FileFormat::kXes;
+  return Error{"unknown format \"" + std::string(text) + "\" (use ndjson, csv, pb or xes)"};
 }
 
 Result<std::unique_ptr<FileReader>> FileReader::open(const std::string& path,
@@ -66,6 +67,26 @@ Result<std::unique_ptr<FileReader>> FileReader::open(const std::string& path,
   std::unique_ptr<FileReader> reader(new FileReader());
   reader->options_ = options;
   reader->path_ = path;
+  if (options.format == FileFormat::kXes) {
+    xes::XesOptions xes;
+    xes.chain_id = options.csv.chain_id;
+    xes.zone = options.csv.zone;
+    xes.lifecycle = options.lifecycle;
+    auto opened = xes::XesReader::open(path, xes, lines);
+    if (!opened) return Error{opened.error()};
+    reader->xes_ = std::move(*opened);
+    reader->size_ = reader->xes_->size();
+    if (offset > reader->size_) {
+      return Error{path + ": the store has read " + std::to_string(offset) +
+                   " bytes of this file, but it is only " + std::to_string(reader->size_) +
+                   " bytes now; it was replaced (ingest it under another name)"};
+    }
+    reader->offset_ = offset;
+    reader->lines_ = lines;
+    // A finished log is not read again.
+    reader->broken_ = offset > 0 && offset == reader->size_;
+    return reader;
+  }
   reader->file_ = std::fopen(path.c_str(), "rb");
   if (reader->file_ == nullptr) return Error{path + ": " + std::strerror(errno)};
   std::fseek(reader->file_, 0, SEEK_END);
@@ -202,6 +223,7 @@ void FileReader::decode_csv_row(const std::string& line, SourceRecord& record) {
   v1::ClientEvent event;
   event.set_chain_id(m.chain_id);
   event.set_client_ref(f[columns_.case_]);
+  record.undecoded_client_ref = f[columns_.case_];
   event.set_type(f[columns_.activity]);
   std::string partner = columns_.partner >= 0 ? f[columns_.partner] : "";
   if (partner.empty() && columns_.resource >= 0) partner = f[columns_.resource];
@@ -246,6 +268,13 @@ void FileReader::decode_csv_row(const std::string& line, SourceRecord& record) {
 Result<bool> FileReader::next(std::vector<SourceRecord>& out) {
   out.clear();
   if (broken_) return false;
+  if (xes_) {
+    auto more = xes_->next(out, options_.batch_records);
+    if (!more) return Error{more.error()};
+    offset_ = xes_->offset();
+    lines_ = xes_->traces();
+    return *more;
+  }
   std::string line;
   while (out.size() < options_.batch_records) {
     const uint64_t start = offset_;
@@ -333,6 +362,8 @@ Result<bool> FileReader::next(std::vector<SourceRecord>& out) {
         record.raw = std::move(bytes);
         break;
       }
+      case FileFormat::kXes:
+        return Error{path_ + ": internal error: XES file without its reader"};
     }
   }
   return true;

@@ -5,6 +5,8 @@
 //   ndjson  one ClientEvent per line in the protobuf JSON mapping
 //   pb      varint length + serialized ClientEvent, repeated
 //   csv     a header row, then one event per row (see CsvMapping)
+//   xes     an IEEE 1849 XES log, plain or gzipped (connectors/xes/xes_reader.h);
+//           positions are trace boundaries
 //
 // Records that cannot be decoded come out as SourceRecords without an event
 // and with a reason; only an unreadable file or a CSV without the required
@@ -18,6 +20,7 @@
 #include <string_view>
 #include <vector>
 
+#include "connectors/xes/xes_reader.h"
 #include "ingest/pipeline.h"
 #include "model/result.h"
 
@@ -27,7 +30,7 @@ class time_zone;
 
 namespace ketenflow::ingest {
 
-enum class FileFormat { kNdjson, kCsv, kPb };
+enum class FileFormat { kNdjson, kCsv, kPb, kXes };
 Result<FileFormat> parse_file_format(std::string_view text);
 
 // Which CSV columns hold what. Defaults are the process-mining (XES / PM4Py)
@@ -50,14 +53,16 @@ struct CsvMapping {
 
 struct FileReadOptions {
   FileFormat format = FileFormat::kNdjson;
+  // Also the chain id and time zone of XES events.
   CsvMapping csv;
+  xes::Lifecycle lifecycle = xes::Lifecycle::kComplete;
   size_t batch_records = 20000;
 };
 
 class FileReader {
  public:
   // Opens `path` and positions it at byte `offset`, where `lines` lines (or,
-  // for pb, records) had been read before.
+  // for pb, records; for xes, traces) had been read before.
   static Result<std::unique_ptr<FileReader>> open(const std::string& path,
                                                   const FileReadOptions& options, uint64_t offset,
                                                   uint64_t lines);
@@ -72,6 +77,8 @@ class FileReader {
   uint64_t offset() const { return offset_; }
   uint64_t lines() const { return lines_; }
   uint64_t size() const { return size_; }
+  // XES events that became no milestone (lifecycle), in this run.
+  uint64_t skipped_events() const { return xes_ ? xes_->skipped_events() : 0; }
 
  private:
   FileReader() = default;
@@ -99,6 +106,7 @@ class FileReader {
   } columns_;
   struct CsvParser;
   std::unique_ptr<CsvParser> csv_;
+  std::unique_ptr<xes::XesReader> xes_;
 };
 
 }  // namespace ketenflow::ingest
