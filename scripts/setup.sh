@@ -12,7 +12,8 @@ KETENFLOW_PACKAGES=(
   librocksdb-dev libprotobuf-dev protobuf-compiler
   libyaml-cpp-dev libcli11-dev libhowardhinnant-date-dev tzdata
   libxxhash-dev libcsv-dev libutfcpp-dev libgtest-dev nlohmann-json3-dev clang-format
-  librdkafka-dev libssl-dev libspdlog-dev
+  librdkafka-dev libssl-dev libspdlog-dev libfmt-dev
+  libcpp-httplib-dev libexpat1-dev zlib1g-dev
   openjdk-17-jre-headless maven
 )
 

@@ -12,6 +12,7 @@
 
 #include "cli/command.h"
 #include "cli/common.h"
+#include "http/server.h"
 #include "kafka/event_source.h"
 #include "kpi/histogram.h"
 #include "model/chain_file.h"
@@ -30,6 +31,11 @@ struct ServeArgs {
   size_t batch = 5000;
   int batch_ms = 200;
   bool sync = false;
+  std::string http;
+  std::string tokens;
+  std::string audit;
+  uint32_t k = 10;
+  int http_threads = 64;
 };
 
 // SIGTERM / SIGINT set `stop`; handled by sigwait in a thread of our own, so
@@ -92,6 +98,42 @@ int run_serve(const ServeArgs& args) {
   if (!pipeline) return fail(pipeline.error());
   if ((*pipeline)->chains().empty()) return fail("no chains: give --chains PATH");
 
+  if (args.brokers.empty() && args.http.empty()) return fail("give --brokers, --http or both");
+
+  kafka::ConsumeProbe probe;
+  std::unique_ptr<http::ApiServer> server;
+  if (!args.http.empty()) {
+    http::ServerOptions http_options;
+    http_options.address = args.http;
+    http_options.tokens_file = args.tokens.empty() ? args.data + "/tokens" : args.tokens;
+    http_options.audit_file = args.audit.empty() ? args.data + "/audit.log" : args.audit;
+    http_options.k = args.k;
+    http_options.threads = args.http_threads;
+    http::HostProbe host;
+    if (!args.brokers.empty()) {
+      host.metrics = [&probe, topic = args.topic] { return kafka::consume_metrics(probe, topic); };
+      host.not_ready = [&probe]() -> std::string {
+        std::lock_guard lock(probe.mu);
+        return probe.assigned ? "" : "no Kafka partitions assigned yet";
+      };
+    }
+    auto started =
+        http::ApiServer::start(**store, (*pipeline)->chains(), std::move(host), http_options,
+                               [&log](const std::string& line) { log.info("http {}", line); });
+    if (!started) return fail(started.error());
+    server = std::move(*started);
+    log.info("http: listening on {}/ (tokens {}, audit log {})", server->url(),
+             http_options.tokens_file, http_options.audit_file);
+  }
+  if (args.brokers.empty()) {
+    log.info("serving the store as it is (no --brokers); stop with Ctrl-C or: kill -TERM {}",
+             getpid());
+    while (!stop.load()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    server.reset();
+    log.info("stopped cleanly");
+    return 0;
+  }
+
   kafka::ConsumeOptions options;
   options.brokers = args.brokers;
   options.topic = args.topic;
@@ -110,13 +152,12 @@ int run_serve(const ServeArgs& args) {
   };
   auto dead_letter = kafka::DeadLetterSink::open(**store, args.brokers, dlq, to_log);
   if (!dead_letter) return fail(dead_letter.error());
-
   log.info("consuming {} as group {} (member {}) into {}; rejects to {}", args.topic, args.group,
            options.instance_id, args.data, dlq);
   log.info("stop with Ctrl-C or: kill -TERM {}", getpid());
-  kafka::ConsumeProbe probe;
   const auto status =
       kafka::consume(**store, **pipeline, **dead_letter, options, stop, probe, to_log);
+  server.reset();
   if (!status) return fail(status.error());
   if (auto settled = (*store)->settle(); !settled) return fail(settled.error());
   log.info("stopped cleanly: {} records in {} batches: accepted {}, duplicates {}, rejected {}",
@@ -134,11 +175,12 @@ int run_serve(const ServeArgs& args) {
 void add_serve_command(CLI::App& app, int& exit_code) {
   auto args = std::make_shared<ServeArgs>();
   CLI::App* cmd = app.add_subcommand(
-      "serve", "Consume partner events from Kafka into a store, effectively once");
+      "serve", "Consume partner events from Kafka into a store, effectively once; serve the API");
   cmd->add_option("--data", args->data, "Store folder (created when missing)")->required();
   cmd->add_option("--chains", args->chains,
                   "Chain file or folder (default: the chains recorded in the store)");
-  cmd->add_option("--brokers", args->brokers, "Kafka bootstrap servers, host:port,...")->required();
+  cmd->add_option("--brokers", args->brokers,
+                  "Kafka bootstrap servers, host:port,... (without: no ingest, only --http)");
   cmd->add_option("--topic", args->topic, "Topic of ClientEvents")->capture_default_str();
   cmd->add_option("--group", args->group, "Consumer group")->capture_default_str();
   cmd->add_option("--dlq-topic", args->dlq_topic, "Dead-letter topic (default: TOPIC.dlq)");
@@ -151,6 +193,18 @@ void add_serve_command(CLI::App& app, int& exit_code) {
       ->capture_default_str()
       ->check(CLI::Range(1, 60000));
   cmd->add_flag("--sync", args->sync, "fsync every batch (survives a machine crash)");
+  cmd->add_option("--http", args->http,
+                  "Serve the HTTP API and dashboard on HOST:PORT (port 0: a free one)");
+  cmd->add_option("--tokens", args->tokens, "API token file (default: DATA/tokens)");
+  cmd->add_option("--audit", args->audit,
+                  "Audit log of client-level reads (default: DATA/audit.log)");
+  cmd->add_option("--k", args->k, "Analysts see counts below k as \"<k\"")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000));
+  cmd->add_option("--http-threads", args->http_threads,
+                  "HTTP worker threads (one per open connection)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1024));
   cmd->callback([args, &exit_code] { exit_code = run_serve(*args); });
 }
 

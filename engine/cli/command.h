@@ -12,6 +12,7 @@ namespace ketenflow::cli {
 void add_chains_command(CLI::App& app, int& exit_code);
 void add_ingest_command(CLI::App& app, int& exit_code);
 void add_kpi_command(CLI::App& app, int& exit_code);
+void add_goals_command(CLI::App& app, int& exit_code);
 void add_path_command(CLI::App& app, int& exit_code);
 void add_rebuild_command(CLI::App& app, int& exit_code);
 void add_rejects_command(CLI::App& app, int& exit_code);
@@ -20,6 +21,8 @@ void add_serve_command(CLI::App& app, int& exit_code);
 void add_status_command(CLI::App& app, int& exit_code);
 void add_topics_command(CLI::App& app, int& exit_code);
 void add_publish_command(CLI::App& app, int& exit_code);
+void add_export_command(CLI::App& app, int& exit_code);
+void add_tokens_command(CLI::App& app, int& exit_code);
 
 // Prints "ketenflow: <message>" to stderr and returns 1.
 int fail(const std::string& message);

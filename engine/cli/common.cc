@@ -19,13 +19,40 @@ Result<std::unique_ptr<store::Store>> open_for_reading(const std::string& dir) {
   return store::Store::open(dir, options);
 }
 
+namespace {
+
+// A local day option, unset when empty; the error names the option.
+Result<std::optional<int32_t>> day_option(const char* option, const std::string& text) {
+  if (text.empty()) return std::optional<int32_t>();
+  auto day = model::parse_day(text);
+  if (!day) return Error{std::string(option) + ": " + day.error()};
+  return std::optional<int32_t>(*day);
+}
+
+}  // namespace
+
+Result<DayRange> parse_day_range(const std::string& from, const std::string& to) {
+  auto first = day_option("--from", from);
+  if (!first) return Error{first.error()};
+  auto last = day_option("--to", to);
+  if (!last) return Error{last.error()};
+  return DayRange{*first, *last};
+}
+
+Result<int32_t> today_or(const std::string& today, int32_t fallback) {
+  auto day = day_option("--today", today);
+  if (!day) return Error{day.error()};
+  return day->value_or(fallback);
+}
+
 Result<ingest::FileFormat> file_format_of(const std::string& format, const std::string& file) {
   if (!format.empty()) return ingest::parse_file_format(format);
   const std::string ext = std::filesystem::path(file).extension().string();
   if (ext == ".ndjson" || ext == ".jsonl" || ext == ".json") return ingest::FileFormat::kNdjson;
   if (ext == ".csv") return ingest::FileFormat::kCsv;
   if (ext == ".pb") return ingest::FileFormat::kPb;
-  return Error{file + ": cannot tell the format from the name; give --format ndjson|csv|pb"};
+  if (ext == ".xes" || file.ends_with(".xes.gz")) return ingest::FileFormat::kXes;
+  return Error{file + ": cannot tell the format from the name; give --format ndjson|csv|pb|xes"};
 }
 
 void add_csv_options(CLI::App* cmd, CsvOptions& csv) {

@@ -1,8 +1,11 @@
-// Helpers the commands share: opening stores, and telling the format and CSV
-// mapping of event files, with messages fit for the command line.
+// Helpers the commands share: opening stores, reading day options, and telling
+// the format and CSV mapping of event files, with messages fit for the command
+// line.
 #pragma once
 
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,8 +21,19 @@ namespace ketenflow::cli {
 // Opens the store in `dir` for reading; works while an ingest writes to it.
 Result<std::unique_ptr<store::Store>> open_for_reading(const std::string& dir);
 
-// `format` (ndjson | csv | pb) when given, else from the extension of `file`:
-// .ndjson / .jsonl / .json, .csv, .pb.
+// --from and --to: local days YYYY-MM-DD, [from, to), each unset when not
+// given; an error names the option.
+struct DayRange {
+  std::optional<int32_t> from;
+  std::optional<int32_t> to;
+};
+Result<DayRange> parse_day_range(const std::string& from, const std::string& to);
+
+// --today: the local day YYYY-MM-DD when given, else `fallback`.
+Result<int32_t> today_or(const std::string& today, int32_t fallback);
+
+// `format` (ndjson | csv | pb | xes) when given, else from the extension of
+// `file`: .ndjson / .jsonl / .json, .csv, .pb, .xes / .xes.gz.
 Result<ingest::FileFormat> file_format_of(const std::string& format, const std::string& file);
 
 // The CSV options that ingest and publish share.

@@ -14,13 +14,16 @@ int main(int argc, char** argv) {
   ketenflow::cli::add_topics_command(app, exit_code);
   ketenflow::cli::add_publish_command(app, exit_code);
   ketenflow::cli::add_serve_command(app, exit_code);
+  ketenflow::cli::add_tokens_command(app, exit_code);
   ketenflow::cli::add_kpi_command(app, exit_code);
+  ketenflow::cli::add_goals_command(app, exit_code);
   ketenflow::cli::add_path_command(app, exit_code);
   ketenflow::cli::add_status_command(app, exit_code);
   ketenflow::cli::add_rejects_command(app, exit_code);
   ketenflow::cli::add_rebuild_command(app, exit_code);
   ketenflow::cli::add_chains_command(app, exit_code);
   ketenflow::cli::add_simulate_command(app, exit_code);
+  ketenflow::cli::add_export_command(app, exit_code);
   const auto known = [&](const std::string& name) {
     return !app.get_subcommands([&](CLI::App* sub) { return sub->check_name(name); }).empty();
   };

@@ -33,9 +33,9 @@ std::string dead_letter_record(const SourceRecord& record) {
 // client_ref in full), cut to 64 KiB.
 std::string listed_record(const SourceRecord& record, const std::string& dead_letter) {
   std::string out = dead_letter;
-  const std::string ref = record.event ? record.event->client_ref() : std::string();
+  const std::string ref = record.event ? record.event->client_ref() : record.undecoded_client_ref;
   if (!ref.empty() && !looks_like_bsn(ref) && !looks_like_email(ref)) {
-    if (record.raw_is_protobuf) {
+    if (record.raw_is_protobuf && record.event) {
       v1::ClientEvent shown = *record.event;
       shown.set_client_ref(redact(ref));
       out = model::canonical_bytes(shown);
@@ -232,6 +232,7 @@ Result<BatchCounts> Pipeline::apply(std::vector<SourceRecord>& records, const st
     v1::StoredEvent stored;
     stored.set_event(std::move(a.bytes));
     stored.set_seq(seq);
+    stored.set_stored_ms(now_ms);
     const int64_t occurred = model::to_ms(e.occurred_at());
     batch.Put(store_.cf(store::Cf::kEvents),
               store::event_key(e.chain_id(), e.client_ref(), occurred, e.event_id()),
@@ -242,7 +243,7 @@ Result<BatchCounts> Pipeline::apply(std::vector<SourceRecord>& records, const st
       it->second.chain = a.chain;
       it->second.client = e.client_ref();
     }
-    it->second.added.push_back(path::path_input(e, seq));
+    it->second.added.push_back(path::path_input(e, seq, a.chain->filter_attributes));
     ++counts.accepted;
   }
 

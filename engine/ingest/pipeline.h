@@ -37,6 +37,9 @@ struct SourceRecord {
   Rejection decode_error;
   // The original bytes, kept with a reject.
   std::string raw;
+  // When `event` is absent but the source could tell the client_ref (a CSV
+  // row with a bad timestamp): shortened in the kept reject like a decoded one.
+  std::string undecoded_client_ref;
   // Whether `raw` is a serialized ClientEvent (pb files, Kafka) or text
   // (NDJSON, CSV): a record kept without its raw identifier keeps that form.
   bool raw_is_protobuf = false;

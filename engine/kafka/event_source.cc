@@ -49,14 +49,27 @@ struct Session {
     if (!counts) return Error{counts.error()};
     applied = std::move(after);
     last_apply = Clock::now();
-    ingest::add_counts(probe.counts, *counts);
-    ++probe.batches;
-    probe.records += pending.size();
     const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                                std::chrono::system_clock::now().time_since_epoch())
                                .count();
-    for (int64_t produced : produced_ms) {
-      if (produced > 0) ++probe.latency_ms[kpi::bucket_of(std::max<int64_t>(0, now_ms - produced))];
+    {
+      std::lock_guard lock(probe.mu);
+      ingest::add_counts(probe.counts, *counts);
+      ++probe.batches;
+      probe.records += pending.size();
+      for (int64_t produced : produced_ms) {
+        if (produced > 0) {
+          ++probe.latency_ms[kpi::bucket_of(std::max<int64_t>(0, now_ms - produced))];
+        }
+      }
+      for (const auto& [partition, offset] : next_offsets) {
+        int64_t low = 0, high = 0;
+        if (consumer->get_watermark_offsets(options.topic, partition, &low, &high) ==
+                RdKafka::ERR_NO_ERROR &&
+            high >= 0) {
+          probe.lag[partition] = std::max<int64_t>(0, high - offset);
+        }
+      }
     }
     produced_ms.clear();
 
@@ -100,6 +113,10 @@ struct Session {
       fatal = "kafka: assign failed: " + RdKafka::err2str(err);
       return;
     }
+    {
+      std::lock_guard lock(probe.mu);
+      probe.assigned = true;
+    }
     log("info", "assigned partitions of " + options.topic + ":" + assigned);
   }
 
@@ -109,6 +126,11 @@ struct Session {
       if (auto status = flush(consumer); !status) fatal = status.error();
     }
     consumer->unassign();
+    {
+      std::lock_guard lock(probe.mu);
+      probe.assigned = false;
+      probe.lag.clear();
+    }
     log("info", "partitions revoked");
   }
 };
@@ -154,9 +176,15 @@ std::string position_key(const std::string& topic, int32_t partition) {
   return store::source_meta_key("kafka:" + topic + "/" + std::to_string(partition));
 }
 
-Status consume(store::Store& store, ingest::Pipeline& pipeline, DeadLetterSink& dead_letter,
-               const ConsumeOptions& options, const std::atomic<bool>& stop, ConsumeProbe& probe,
-               const Log& log) {
+namespace {
+
+// One consumer's life. `fenced` is set when the broker fenced this static
+// member (its session timed out and it rejoined, e.g. across a broker
+// restart): librdkafka makes that fatal, but the store holds every position,
+// so consume() starts a new consumer.
+Status consume_once(store::Store& store, ingest::Pipeline& pipeline, DeadLetterSink& dead_letter,
+                    const ConsumeOptions& options, const std::atomic<bool>& stop,
+                    ConsumeProbe& probe, const Log& log, bool& fenced) {
   Session session{store, pipeline, dead_letter, options, probe, log, {}, {}, {}, {}, {}, {}, {}};
   Rebalance rebalance(session);
   Settings settings = {{"bootstrap.servers", options.brokers},
@@ -268,8 +296,30 @@ Status consume(store::Store& store, ingest::Pipeline& pipeline, DeadLetterSink& 
   }
   if (result) result = dead_letter.produce_queued();
   if (result) result = dead_letter.drain(5000);
+  std::string fatal_reason;
+  fenced = !result && session.fatal.empty() &&
+           consumer->fatal_error(fatal_reason) == RdKafka::ERR_FENCED_INSTANCE_ID;
   consumer->close();
   return result;
+}
+
+}  // namespace
+
+Status consume(store::Store& store, ingest::Pipeline& pipeline, DeadLetterSink& dead_letter,
+               const ConsumeOptions& options, const std::atomic<bool>& stop, ConsumeProbe& probe,
+               const Log& log) {
+  for (;;) {
+    bool fenced = false;
+    Status status = consume_once(store, pipeline, dead_letter, options, stop, probe, log, fenced);
+    if (!fenced || stop.load()) return status;
+    log("warn", "kafka: this member was fenced after its session timed out (" + status.error() +
+                    "); rejoining with a new consumer at the positions in the store");
+    {
+      std::lock_guard lock(probe.mu);
+      probe.assigned = false;
+      probe.lag.clear();
+    }
+  }
 }
 
 }  // namespace ketenflow::kafka

@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <mutex>
 #include <string>
 #include <string_view>
 
@@ -41,15 +42,26 @@ struct ConsumeOptions {
   int session_timeout_ms = 10000;
 };
 
-// What consume() reports as it goes.
+// What consume() reports as it goes. consume() writes it from its own
+// thread, under `mu`; other threads (the HTTP server's /metrics and /readyz)
+// read it under `mu`.
 struct ConsumeProbe {
+  mutable std::mutex mu;
   uint64_t batches = 0;
   uint64_t records = 0;
   ingest::BatchCounts counts;
   // Produce time (message timestamp) to stored, in ms, as a log-bucketed
   // histogram (kpi/histogram.h): end-to-end latency to "KPI visible".
   std::map<int32_t, int64_t> latency_ms;
+  // Assigned partitions and their lag after the last batch: high watermark
+  // minus the next offset to apply (from the consumer's cached watermarks).
+  std::map<int32_t, int64_t> lag;
+  bool assigned = false;
 };
+
+// The probe in the Prometheus text format: records, batches, events by
+// outcome, rejects by reason, lag per partition, produce-to-stored latency.
+std::string consume_metrics(const ConsumeProbe& probe, const std::string& topic);
 
 // Consumes until `stop` is set (then finishes the batch, flushes the
 // dead-letter sink and leaves the group) or a fatal error.

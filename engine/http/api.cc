@@ -1,0 +1,158 @@
+#include "http/api.h"
+
+#include "http/disclosure.h"
+#include "ketenflow/v1/api.pb.h"
+#include "kpi/calendar.h"
+#include "model/time.h"
+#include "query/format.h"
+#include "query/measure_query.h"
+
+namespace ketenflow::http {
+namespace {
+
+void flatten(const nlohmann::ordered_json& value, const std::string& prefix,
+             std::vector<std::pair<std::string, std::string>>& out) {
+  if (value.is_object()) {
+    for (const auto& [key, item] : value.items()) {
+      flatten(item, prefix.empty() ? key : prefix + "." + key, out);
+    }
+  } else if (value.is_array()) {
+    // Lists of scalars (partners, event ids) in one cell; nested objects are
+    // rows of their own routes.
+    std::string joined;
+    for (const auto& item : value) {
+      if (item.is_object() || item.is_array()) continue;
+      if (!joined.empty()) joined += " ";
+      joined += item.is_string() ? item.get<std::string>() : item.dump();
+    }
+    out.emplace_back(prefix, joined);
+  } else if (value.is_string()) {
+    out.emplace_back(prefix, value.get<std::string>());
+  } else if (!value.is_null()) {
+    out.emplace_back(prefix, value.dump());
+  }
+}
+
+std::string to_csv(const std::vector<nlohmann::ordered_json>& rows) {
+  std::vector<std::string> columns;
+  std::vector<std::vector<std::pair<std::string, std::string>>> flat(rows.size());
+  for (size_t i = 0; i < rows.size(); ++i) {
+    flatten(rows[i], "", flat[i]);
+    for (const auto& [column, cell] : flat[i]) {
+      if (std::find(columns.begin(), columns.end(), column) == columns.end()) {
+        columns.push_back(column);
+      }
+    }
+  }
+  std::string out;
+  for (size_t c = 0; c < columns.size(); ++c) out += (c ? "," : "") + query::csv_field(columns[c]);
+  out += "\n";
+  for (const auto& row : flat) {
+    for (size_t c = 0; c < columns.size(); ++c) {
+      if (c) out += ",";
+      for (const auto& [column, cell] : row) {
+        if (column == columns[c]) {
+          out += query::csv_field(cell);
+          break;
+        }
+      }
+    }
+    out += "\n";
+  }
+  return out;
+}
+
+}  // namespace
+
+ApiReply error_reply(int status, const std::string& code, const std::string& message,
+                     const std::string& parameter) {
+  v1::ApiError error;
+  error.set_status(static_cast<uint32_t>(status));
+  error.set_code(code);
+  error.set_parameter(parameter);
+  error.set_message(message);
+  return {status, "application/json", query::to_json(error, false) + "\n"};
+}
+
+ApiReply bad_parameter(const std::string& parameter, const std::string& message) {
+  return error_reply(400, "bad_parameter", parameter + ": " + message, parameter);
+}
+
+ApiReply report_reply(const ApiContext& context, const ApiRequest& request,
+                      const google::protobuf::Message& report, const CsvRows& rows) {
+  auto format = request.query.find("format");
+  const std::string wanted = format == request.query.end() ? "json" : format->second;
+  if (wanted != "json" && wanted != "csv") return bad_parameter("format", "json or csv");
+  const bool analyst = request.caller.role == Role::kAnalyst;
+  if (wanted == "json" && !analyst) return {200, "application/json", query::to_json(report, false)};
+  nlohmann::ordered_json json = nlohmann::ordered_json::parse(query::to_json(report, false));
+  if (analyst) suppress_small_counts(json, context.k);
+  if (wanted == "csv") return {200, "text/csv; charset=utf-8", to_csv(rows(json))};
+  return {200, "application/json", json.dump()};
+}
+
+const model::ChainModel* find_chain(const ApiContext& context, const ApiRequest& request) {
+  auto id = request.path.find("id");
+  if (id == request.path.end()) return nullptr;
+  for (const model::ChainModel& chain : context.chains) {
+    if (chain.def.id() == id->second) return &chain;
+  }
+  return nullptr;
+}
+
+ApiReply unknown_chain(const ApiRequest& request) {
+  auto id = request.path.find("id");
+  return error_reply(404, "not_found",
+                     "no chain \"" + (id == request.path.end() ? "" : id->second) + "\"");
+}
+
+std::optional<ApiReply> read_report_query(const model::ChainModel& chain, const ApiRequest& request,
+                                          query::KpiQuery& out) {
+  const auto given = [&](const char* name) -> const std::string* {
+    auto it = request.query.find(name);
+    return it == request.query.end() || it->second.empty() ? nullptr : &it->second;
+  };
+  for (const char* name : {"from", "to"}) {
+    const std::string* text = given(name);
+    if (text == nullptr) continue;
+    auto day = model::parse_day(*text);
+    if (!day) return bad_parameter(name, day.error());
+    (std::string_view(name) == "from" ? out.from : out.to) = *day;
+  }
+  if (out.from && out.to && *out.from >= *out.to) return bad_parameter("to", "must be after from");
+  if (const std::string* by = given("by")) {
+    auto period = kpi::parse_period(*by);
+    if (!period) return bad_parameter("by", period.error());
+    out.by = *period;
+  }
+  if (const std::string* view = given("view")) {
+    auto parsed = query::parse_view(*view);
+    if (!parsed) return bad_parameter("view", parsed.error());
+    out.view = *parsed;
+  }
+  out.today = model::local_day(request.now_ms, chain.zone);
+  if (const std::string* as_of = given("as_of")) {
+    auto instant = model::parse_instant(*as_of, chain.zone);
+    if (!instant) return bad_parameter("as_of", instant.error());
+    out.as_of_ms = *instant;
+    out.today = model::local_day(*instant, chain.zone);
+  }
+  return std::nullopt;
+}
+
+void append_rows(std::vector<nlohmann::ordered_json>& rows, const nlohmann::ordered_json& json,
+                 const std::string& key, const std::string& kind) {
+  auto it = json.find(key);
+  if (it == json.end() || !it->is_array()) return;
+  for (const auto& item : *it) {
+    nlohmann::ordered_json row = {{"kind", kind}};
+    if (item.is_object()) {
+      row.update(item);
+    } else {
+      row["value"] = item;
+    }
+    rows.push_back(std::move(row));
+  }
+}
+
+}  // namespace ketenflow::http

@@ -1,0 +1,92 @@
+// What every route handler sees and returns (engine/http/handlers/, one file
+// per route). Handlers are plain functions of (context, request) -> reply;
+// they know nothing of the HTTP library, so they are tested without sockets.
+//
+// Handlers run on the server's worker threads, concurrently with each other
+// and with ingest: everything in ApiContext is safe for concurrent reads.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <google/protobuf/message.h>
+#include <nlohmann/json.hpp>
+
+#include "http/audit.h"
+#include "http/probe.h"
+#include "http/tokens.h"
+#include "model/chain.h"
+#include "model/result.h"
+#include "query/kpi_query.h"
+#include "store/store.h"
+
+namespace ketenflow::http {
+
+// What the process around the server tells it (serve's Kafka consumer).
+struct HostProbe {
+  // Prometheus text lines appended to /metrics.
+  std::function<std::string()> metrics;
+  // Empty when ready, else why not (for /readyz).
+  std::function<std::string()> not_ready;
+};
+
+struct ApiContext {
+  const store::Store& store;
+  const std::vector<model::ChainModel>& chains;
+  AuditLog& audit;
+  const HostProbe& host;
+  const ServerProbe& probe;
+  // Analysts see counts below k as "<k".
+  uint32_t k = 10;
+};
+
+struct ApiRequest {
+  std::string route;                         // the route pattern, e.g. "/v1/chains/{id}/kpis"
+  std::map<std::string, std::string> path;   // {id}, {ref}
+  std::map<std::string, std::string> query;  // ?from=...
+  Caller caller;
+  int64_t now_ms = 0;
+};
+
+struct ApiReply {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+};
+
+using Handler = std::function<ApiReply(const ApiContext&, const ApiRequest&)>;
+
+// An ApiError JSON reply. `parameter` names the query parameter at fault.
+ApiReply error_reply(int status, const std::string& code, const std::string& message,
+                     const std::string& parameter = "");
+
+// The reply for a report: protobuf JSON mapping, suppressed for analysts, or
+// with ?format=csv the rows that `rows` picks out of the JSON as CSV (header
+// row; nested fields flattened with '.'). 400 for an unknown format.
+using CsvRows = std::function<std::vector<nlohmann::ordered_json>(const nlohmann::ordered_json&)>;
+ApiReply report_reply(const ApiContext& context, const ApiRequest& request,
+                      const google::protobuf::Message& report, const CsvRows& rows);
+
+// The chain named by {id}, or the 404 reply.
+const model::ChainModel* find_chain(const ApiContext& context, const ApiRequest& request);
+ApiReply unknown_chain(const ApiRequest& request);
+
+// The 400 reply naming the query parameter at fault.
+ApiReply bad_parameter(const std::string& parameter, const std::string& message);
+
+// Fills `out` from the report parameters a route accepts: ?from=&to= (local
+// days, `to` exclusive), ?by=, ?view=, ?as_of= (RFC 3339); "today" is the
+// chain's local day of the request, or of as_of. The 400 reply when a value is
+// bad.
+std::optional<ApiReply> read_report_query(const model::ChainModel& chain, const ApiRequest& request,
+                                          query::KpiQuery& out);
+
+// One row per element of `json[key]`, each with a first column "kind".
+void append_rows(std::vector<nlohmann::ordered_json>& rows, const nlohmann::ordered_json& json,
+                 const std::string& key, const std::string& kind);
+
+}  // namespace ketenflow::http

@@ -1,0 +1,48 @@
+// GET /v1/chains/{id}/goals?from=&to=&view=: the chain's goal tree with each
+// measure's value, norm, target and trend against the period before.
+#include "http/handlers/handlers.h"
+#include "query/goal_query.h"
+
+namespace ketenflow::http::handlers {
+namespace {
+
+void measure_rows(std::vector<nlohmann::ordered_json>& rows, const nlohmann::ordered_json& node,
+                  const std::string& goal, const std::string& parent) {
+  nlohmann::ordered_json row = {{"kind", "measure"}, {"goal", goal}, {"contributesTo", parent}};
+  row["current"] = node.value("current", nlohmann::ordered_json::object());
+  row["previous"] = node.value("previous", nlohmann::ordered_json::object());
+  if (node.contains("trend")) row["trend"] = node["trend"];
+  rows.push_back(std::move(row));
+  const std::string id =
+      node.value("current", nlohmann::ordered_json::object()).value("measure", "");
+  for (const auto& child : node.value("contributions", nlohmann::ordered_json::array())) {
+    measure_rows(rows, child, goal, id);
+  }
+}
+
+}  // namespace
+
+ApiReply goals(const ApiContext& context, const ApiRequest& request) {
+  const model::ChainModel* chain = find_chain(context, request);
+  if (chain == nullptr) return unknown_chain(request);
+  query::KpiQuery params;
+  if (auto bad = read_report_query(*chain, request, params)) return *bad;
+  query::GoalQuery q;
+  q.from = params.from;
+  q.to = params.to;
+  q.view = params.view;
+  q.today = params.today;
+  auto tree = query::goal_tree(context.store, *chain, q);
+  if (!tree) return error_reply(500, "internal", tree.error());
+  return report_reply(context, request, *tree, [](const nlohmann::ordered_json& json) {
+    std::vector<nlohmann::ordered_json> rows;
+    for (const auto& goal : json.value("goals", nlohmann::ordered_json::array())) {
+      for (const auto& node : goal.value("measures", nlohmann::ordered_json::array())) {
+        measure_rows(rows, node, goal.value("id", ""), "");
+      }
+    }
+    return rows;
+  });
+}
+
+}  // namespace ketenflow::http::handlers

@@ -1,0 +1,32 @@
+// The route table: which path pattern goes to which handler, who may call it
+// and which query parameters it takes. A new endpoint is a new file under
+// handlers/ plus one line here.
+#pragma once
+
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "http/api.h"
+
+namespace ketenflow::http {
+
+struct Route {
+  // Segments in braces match one path segment: "/v1/chains/{id}".
+  std::string pattern;
+  Handler handler;
+  // Routes under /v1 need a token; `roles` are the roles allowed (empty: all).
+  bool needs_token = true;
+  std::vector<Role> roles;
+  std::vector<std::string> params;
+  // Aggregate routes whose answers may be cached (reply_cache.h).
+  bool cached = false;
+};
+
+const std::vector<Route>& routes();
+
+// The route matching `path` and its {name} segments, or nullptr.
+const Route* match_route(std::string_view path, std::map<std::string, std::string>& segments);
+
+}  // namespace ketenflow::http

@@ -1,0 +1,51 @@
+// API tokens and the roles they carry (README "HTTP API and dashboard").
+//
+// The token file holds one line per token: SHA-256 of the token (hex), name,
+// role and, for operators, the partner they act for, separated by tabs; lines
+// starting with '#' are comments. The token itself is shown once, when it is
+// made, and never stored. The file is written with mode 0600.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "model/result.h"
+
+namespace ketenflow::http {
+
+enum class Role { kAnalyst, kOperator, kAdmin };
+
+std::string_view role_name(Role role);
+Result<Role> parse_role(std::string_view text);
+
+// Who is asking: the entry a presented token matched.
+struct Caller {
+  std::string name;
+  Role role = Role::kAnalyst;
+  std::string partner;  // operators only
+};
+
+struct TokenEntry {
+  std::string hash;  // lowercase hex SHA-256 of the token
+  Caller caller;
+};
+
+// Lowercase hex SHA-256 of `token`.
+std::string hash_token(std::string_view token);
+
+// Reads a token file; errors name the line at fault. A missing file is an
+// empty list.
+Result<std::vector<TokenEntry>> read_tokens(const std::string& path);
+
+// Makes a new random token for `caller`, appends its hash to the file
+// (created with mode 0600 when missing) and returns the token. Refuses a
+// name that is already in the file and an operator without a partner.
+Result<std::string> add_token(const std::string& path, const Caller& caller);
+
+// Removes the token named `name`; error when there is none.
+Status remove_token(const std::string& path, const std::string& name);
+
+}  // namespace ketenflow::http

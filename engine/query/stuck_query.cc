@@ -1,0 +1,114 @@
+#include "query/stuck_query.h"
+
+#include <algorithm>
+#include <vector>
+
+#include "model/time.h"
+#include "path/path.h"
+#include "store/keys.h"
+
+namespace ketenflow::query {
+namespace {
+
+constexpr double kDayMs = 86'400'000.0;
+
+// The smallest norm on a transition out of `stage`, and where it leads.
+std::optional<std::pair<double, int>> exit_norm(const model::ChainModel& chain, int stage) {
+  std::optional<std::pair<double, int>> best;
+  for (int to = 0; to < chain.stage_count(); ++to) {
+    auto days = chain.norm(stage, to);
+    if (days && (!best || *days < best->first)) best = std::make_pair(*days, to);
+  }
+  return best;
+}
+
+Status list_stage(const store::Store& store, const model::ChainModel& chain, int stage,
+                  const StuckQuery& query, std::vector<v1::StuckVisit>& out, bool& more) {
+  std::string prefix = store::wip_key(chain.def.id(), chain.stage_id(stage), 0, "");
+  prefix.resize(prefix.size() - 8);  // chain · stage, without the entry time
+  const auto norm = exit_norm(chain, stage);
+  size_t listed = 0;
+  auto it = store.iterate(store::Cf::kWip);
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    if (listed == query.limit) {
+      more = true;
+      break;
+    }
+    const std::string_view rest(it->key().data() + prefix.size(), it->key().size() - prefix.size());
+    if (rest.size() < 8) continue;
+    const int64_t entered_ms = store::read_int64(rest.substr(0, 8));
+    const std::string client(rest.substr(8));
+    // Oldest first: once the whole stay is within the norm, so is every later one.
+    if (query.overdue_only && (!norm || query.now_ms - entered_ms <= norm->first * kDayMs)) break;
+
+    auto record_bytes = store.get(store::Cf::kPaths, store::path_key(chain.def.id(), client));
+    if (!record_bytes) return Error{record_bytes.error()};
+    if (!*record_bytes) continue;
+    v1::ClientRecord record;
+    if (!record.ParseFromString(**record_bytes)) {
+      return Error{"store: unreadable path record of a client in " + chain.def.id()};
+    }
+    const std::vector<v1::PathInput> events(record.events().begin(), record.events().end());
+    if (query.client_filter && !query.client_filter(events)) continue;
+    const path::Path path = path::build_path(chain, events);
+    if (path.visits.empty() || path.visits.back().left_ms) continue;
+    const path::Visit& visit = path.visits.back();
+
+    v1::StuckVisit stuck;
+    stuck.set_client_ref(client);
+    stuck.set_stage(chain.stage_id(stage));
+    stuck.set_stage_name(chain.def.stages(stage).name());
+    *stuck.mutable_entered_at() = model::from_ms(visit.entered_ms);
+    stuck.set_days_waiting((query.now_ms - visit.entered_ms) / kDayMs);
+    stuck.set_days_since_last_event((query.now_ms - visit.last_event_ms) / kDayMs);
+    if (norm) {
+      stuck.set_norm_days(norm->first);
+      stuck.set_norm_to_stage(chain.stage_id(norm->second));
+      stuck.set_overdue(query.now_ms - visit.last_event_ms > norm->first * kDayMs);
+    }
+    if (query.overdue_only && !stuck.overdue()) continue;
+    for (size_t i = visit.first; i <= visit.last; ++i) {
+      const std::string& partner = events[path.order[i]].partner_id();
+      const auto& partners = stuck.partners();
+      if (std::find(partners.begin(), partners.end(), partner) == partners.end()) {
+        stuck.add_partners(partner);
+      }
+    }
+    out.push_back(std::move(stuck));
+    ++listed;
+  }
+  return ok_status();
+}
+
+}  // namespace
+
+Result<v1::StuckList> stuck_list(const store::Store& store, const model::ChainModel& chain,
+                                 const StuckQuery& query) {
+  std::vector<int> stages;
+  if (query.stage) {
+    const int stage = chain.stage(*query.stage);
+    if (stage < 0) return Error{"no stage \"" + *query.stage + "\" in chain " + chain.def.id()};
+    stages.push_back(stage);
+  } else {
+    for (int s = 0; s < chain.stage_count(); ++s) stages.push_back(s);
+  }
+  std::vector<v1::StuckVisit> visits;
+  bool more = false;
+  for (int stage : stages) {
+    if (auto status = list_stage(store, chain, stage, query, visits, more); !status) {
+      return Error{status.error()};
+    }
+  }
+  std::stable_sort(visits.begin(), visits.end(), [](const auto& a, const auto& b) {
+    return model::to_ms(a.entered_at()) < model::to_ms(b.entered_at());
+  });
+  v1::StuckList list;
+  list.set_chain_id(chain.def.id());
+  *list.mutable_as_of() = model::from_ms(query.now_ms);
+  list.set_truncated(more || visits.size() > query.limit);
+  if (visits.size() > query.limit) visits.resize(query.limit);
+  for (auto& visit : visits) *list.add_visits() = std::move(visit);
+  return list;
+}
+
+}  // namespace ketenflow::query

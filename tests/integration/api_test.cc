@@ -1,0 +1,511 @@
+// The HTTP API against a real `ketenflow serve --http` on a loopback port:
+// every route, every error status, CSV, small-number suppression, operator
+// scoping, the audit log, and answering while Kafka ingest runs.
+#include <httplib.h>
+
+#include <algorithm>
+#include <regex>
+#include <set>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "harness.h"
+#include "kafka_harness.h"
+
+namespace ketenflow::it {
+namespace {
+
+using kafka::Broker;
+using kafka::Process;
+using kafka::store_status;
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+constexpr int kClients = 1500;
+
+// serve --http in the background; the URL read from its log.
+class ApiServe {
+ public:
+  ApiServe(const std::string& data, const std::vector<std::string>& extra, const std::string& log)
+      : process_(argv(data, extra), log) {
+    const std::regex listening("listening on http://([0-9.]+):([0-9]+)");
+    for (int i = 0; i < 300 && port_ == 0; ++i) {
+      std::smatch m;
+      const std::string text = process_.log();
+      if (std::regex_search(text, m, listening)) {
+        host_ = m[1];
+        port_ = std::stoi(m[2]);
+        break;
+      }
+      if (!process_.running()) break;
+      std::this_thread::sleep_for(50ms);
+    }
+    if (port_ == 0) throw std::runtime_error("serve --http did not start:\n" + process_.log());
+  }
+  ~ApiServe() {
+    process_.signal(SIGTERM);
+    process_.wait(10s);
+  }
+
+  httplib::Result get(const std::string& path, const std::string& token = "",
+                      bool fresh = false) const {
+    httplib::Client client(host_, port_);
+    client.set_read_timeout(30, 0);
+    httplib::Headers headers;
+    if (!token.empty()) headers.emplace("Authorization", "Bearer " + token);
+    if (fresh) headers.emplace("Cache-Control", "no-cache");
+    return client.Get(path, headers);
+  }
+  Process& process() { return process_; }
+
+ private:
+  static std::vector<std::string> argv(const std::string& data,
+                                       const std::vector<std::string>& extra) {
+    std::vector<std::string> a = {bin(), "serve", "--data", data, "--http", "127.0.0.1:0"};
+    a.insert(a.end(), extra.begin(), extra.end());
+    return a;
+  }
+  Process process_;
+  std::string host_;
+  int port_ = 0;
+};
+
+std::string add_token(const std::string& file, const std::string& name, const std::string& role,
+                      const std::string& partner = "") {
+  std::vector<std::string> args = {"tokens", "add", "--file", file, "--name", name, "--role", role};
+  if (!partner.empty()) args.insert(args.end(), {"--partner", partner});
+  RunResult r = ketenflow(args);
+  EXPECT_TRUE(Ok(r));
+  std::string token = r.out;
+  while (!token.empty() && token.back() == '\n') token.pop_back();
+  return token;
+}
+
+json body_json(const httplib::Result& r) {
+  if (!r) return json();
+  return json::parse(r->body, nullptr, false);
+}
+
+// One store, tokens and server for all tests of this suite.
+class Api : public testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new TempDir();
+    const std::string events = *dir_ / "events.ndjson";
+    EXPECT_TRUE(Ok(simulate(events, kClients, 11)));
+    EXPECT_TRUE(Ok(ketenflow(
+        {"ingest", "--data", *dir_ / "store", "--chains", source_dir() + "/chains", events})));
+    tokens_ = *dir_ / "tokens";
+    admin_ = add_token(tokens_, "anna", "admin");
+    analyst_ = add_token(tokens_, "nadia", "analyst");
+    operator_ = add_token(tokens_, "olaf", "operator", "mo-denbosch");
+    serve_ = new ApiServe(*dir_ / "store",
+                          {"--tokens", tokens_, "--audit", *dir_ / "audit.log", "--k", "10"},
+                          *dir_ / "serve.log");
+  }
+  static void TearDownTestSuite() {
+    delete serve_;
+    delete dir_;
+  }
+
+  static std::string data() { return *dir_ / "store"; }
+
+  static json get_json(const std::string& path, const std::string& token, int want = 200) {
+    auto r = serve_->get(path, token);
+    EXPECT_TRUE(r) << path;
+    if (!r) return json();
+    EXPECT_EQ(r->status, want) << path << ": " << r->body;
+    return body_json(r);
+  }
+
+  // The error body for a request that must fail with `status`.
+  static json expect_error(const std::string& path, const std::string& token, int status,
+                           const std::string& parameter = "") {
+    json error = get_json(path, token, status);
+    EXPECT_EQ(error.value("status", 0), status) << path;
+    EXPECT_FALSE(error.value("code", "").empty()) << path;
+    if (!parameter.empty()) {
+      EXPECT_EQ(error.value("code", ""), "bad_parameter") << path;
+      EXPECT_EQ(error.value("parameter", ""), parameter) << path;
+    }
+    return error;
+  }
+
+  // Three client refs of the simulated store whose events do (or do not)
+  // include `partner`.
+  static std::vector<std::string> clients_of(const std::string& partner, bool with) {
+    std::vector<std::string> order;
+    std::map<std::string, bool> reported;
+    for (const auto& line : split_lines(read_file(*dir_ / "events.ndjson"))) {
+      json e = json::parse(line);
+      const std::string ref = e["clientRef"];
+      if (!reported.count(ref)) order.push_back(ref);
+      reported[ref] = reported[ref] || e["partnerId"] == partner;
+    }
+    std::vector<std::string> out;
+    for (const auto& ref : order) {
+      if (reported[ref] == with && out.size() < 3) out.push_back(ref);
+    }
+    return out;
+  }
+
+  static TempDir* dir_;
+  static ApiServe* serve_;
+  static std::string tokens_, admin_, analyst_, operator_;
+};
+
+TempDir* Api::dir_ = nullptr;
+ApiServe* Api::serve_ = nullptr;
+std::string Api::tokens_, Api::admin_, Api::analyst_, Api::operator_;
+
+TEST_F(Api, MeAndChains) {
+  json me = get_json("/v1/me", operator_);
+  EXPECT_EQ(me["role"], "operator");
+  EXPECT_EQ(me["partner"], "mo-denbosch");
+  EXPECT_EQ(me["name"], "olaf");
+  EXPECT_EQ(me["k"], 10);
+
+  json chains = get_json("/v1/chains", analyst_);
+  std::set<std::string> ids;
+  for (const auto& c : chains["chains"]) ids.insert(c["id"]);
+  EXPECT_EQ(ids, (std::set<std::string>{"detentie-terugkeer", "schulden-werk", "wonen-eerst"}));
+
+  json chain = get_json("/v1/chains/wonen-eerst", analyst_);
+  EXPECT_EQ(chain["id"], "wonen-eerst");
+  EXPECT_EQ(chain["timeZone"], "Europe/Amsterdam");
+  EXPECT_GE(chain["stages"].size(), 3u);
+}
+
+TEST_F(Api, KpisEqualTheCommandLine) {
+  for (const std::vector<std::string>& q : {std::vector<std::string>{},
+                                            {"--from", "2024-02-01", "--to", "2024-05-01"},
+                                            {"--by", "month"}}) {
+    RunResult cli = kpi(data(), "wonen-eerst", [&] {
+      auto a = q;
+      a.insert(a.end(), {"--format", "json"});
+      return a;
+    }());
+    ASSERT_TRUE(Ok(cli));
+    std::string path = "/v1/chains/wonen-eerst/kpis?";
+    for (size_t i = 0; i + 1 < q.size(); i += 2) path += q[i].substr(2) + "=" + q[i + 1] + "&";
+    json api = get_json(path, admin_);
+    EXPECT_EQ(api, json::parse(cli.out)) << path;
+  }
+}
+
+TEST_F(Api, GoalsEqualTheCommandLine) {
+  RunResult cli = ketenflow({"goals", "--data", data(), "--chain", "wonen-eerst", "--from",
+                             "2024-01-01", "--to", "2025-01-01", "--format", "json"});
+  ASSERT_TRUE(Ok(cli));
+  json api = get_json("/v1/chains/wonen-eerst/goals?from=2024-01-01&to=2025-01-01", operator_);
+  EXPECT_EQ(api, json::parse(cli.out));
+  ASSERT_FALSE(api["goals"].empty());
+  ASSERT_FALSE(api["goals"][0]["measures"].empty());
+  auto csv = serve_->get("/v1/chains/wonen-eerst/goals?format=csv", analyst_);
+  ASSERT_TRUE(csv);
+  EXPECT_EQ(csv->status, 200);
+  EXPECT_EQ(split_lines(csv->body)[0].rfind("kind,goal,contributesTo,current.", 0), 0u)
+      << csv->body.substr(0, 200);
+  expect_error("/v1/chains/wonen-eerst/goals?view=sideways", analyst_, 400, "view");
+}
+
+TEST_F(Api, FlowIsTheStagesAndTransitionsOfTheKpis) {
+  const std::string period = "from=2024-01-01&to=2024-07-01";
+  json flow = get_json("/v1/chains/wonen-eerst/flow?" + period, operator_);
+  json kpis = get_json("/v1/chains/wonen-eerst/kpis?" + period, operator_);
+  EXPECT_EQ(flow["chainId"], "wonen-eerst");
+  EXPECT_EQ(flow["from"], "2024-01-01");
+  EXPECT_EQ(flow["to"], "2024-07-01");
+  EXPECT_EQ(flow["stages"], kpis["stages"]);
+  EXPECT_EQ(flow["transitions"], kpis["transitions"]);
+  ASSERT_FALSE(flow["transitions"].empty());
+  uint64_t moved = 0;
+  for (const auto& t : flow["transitions"]) moved += t["count"].get<uint64_t>();
+  EXPECT_GT(moved, 100u);
+}
+
+TEST_F(Api, CsvHasAHeaderAndOneRowPerItem) {
+  auto r = serve_->get("/v1/chains/wonen-eerst/flow?format=csv", admin_);
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200);
+  EXPECT_EQ(r->get_header_value("Content-Type").rfind("text/csv", 0), 0u);
+  json flow = get_json("/v1/chains/wonen-eerst/flow", admin_);
+  const auto lines = split_lines(r->body);
+  ASSERT_EQ(lines.size(), 1 + flow["stages"].size() + flow["transitions"].size());
+  EXPECT_EQ(lines[0].rfind("kind,", 0), 0u) << lines[0];
+  EXPECT_NE(lines[0].find("entries"), std::string::npos);
+  EXPECT_NE(lines[0].find("delay.p50Seconds"), std::string::npos);
+  // The first stage row carries the first stage's entries.
+  const std::string first_stage = flow["stages"][0]["stage"];
+  EXPECT_NE(lines[1].find("stage," + first_stage), std::string::npos) << lines[1];
+
+  auto chains = serve_->get("/v1/chains?format=csv", analyst_);
+  ASSERT_TRUE(chains);
+  EXPECT_EQ(split_lines(chains->body).size(), 4u) << chains->body;
+  EXPECT_EQ(split_lines(chains->body)[0], "id,name,timeZone,stages,partners");
+}
+
+TEST_F(Api, AnalystsSeeSmallCountsSuppressed) {
+  // By day, many stages have 1..9 entries: the analyst sees "<10" where the
+  // operator sees the number, and no statistics over them.
+  const std::string path = "/v1/chains/wonen-eerst/kpis?from=2024-03-01&to=2024-03-08&by=day";
+  json full = get_json(path, operator_);
+  json shown = get_json(path, analyst_);
+  ASSERT_EQ(full["periods"].size(), shown["periods"].size());
+  int suppressed = 0, kept = 0;
+  for (size_t p = 0; p < full["periods"].size(); ++p) {
+    const auto& fs = full["periods"][p]["stages"];
+    const auto& ss = shown["periods"][p]["stages"];
+    ASSERT_EQ(fs.size(), ss.size());
+    for (size_t s = 0; s < fs.size(); ++s) {
+      const int64_t entries = fs[s]["entries"];
+      if (entries >= 1 && entries < 10) {
+        EXPECT_EQ(ss[s]["entries"], "<10");
+        ++suppressed;
+      } else {
+        EXPECT_EQ(ss[s]["entries"], entries);
+        ++kept;
+      }
+      const int64_t n = fs[s]["duration"]["count"];
+      if (n >= 1 && n < 10) {
+        EXPECT_FALSE(ss[s]["duration"].contains("p50Seconds"));
+        EXPECT_FALSE(ss[s]["duration"].contains("meanSeconds"));
+      } else if (n >= 10) {
+        EXPECT_EQ(ss[s]["duration"]["p50Seconds"], fs[s]["duration"]["p50Seconds"]);
+      }
+    }
+  }
+  EXPECT_GT(suppressed, 0);
+  EXPECT_GT(kept, 0);
+  // The whole year is large enough to be shown as it is.
+  json year_full = get_json("/v1/chains/wonen-eerst/flow", admin_);
+  json year_shown = get_json("/v1/chains/wonen-eerst/flow", analyst_);
+  EXPECT_EQ(year_shown["stages"][0]["entries"], year_full["stages"][0]["entries"]);
+  // CSV shows the same "<10".
+  auto csv = serve_->get(path + "&format=csv", analyst_);
+  ASSERT_TRUE(csv);
+  EXPECT_NE(csv->body.find(",<10,"), std::string::npos);
+}
+
+TEST_F(Api, StuckListsOldestFirstWithNorms) {
+  json all = get_json("/v1/chains/wonen-eerst/stuck?limit=50", admin_);
+  ASSERT_FALSE(all["visits"].empty());
+  EXPECT_TRUE(all["truncated"]);
+  ASSERT_EQ(all["visits"].size(), 50u);
+  std::string previous;
+  for (const auto& v : all["visits"]) {
+    EXPECT_LE(previous, v["enteredAt"].get<std::string>());
+    previous = v["enteredAt"];
+    EXPECT_GT(v["daysWaiting"].get<double>(), 0);
+    EXPECT_GE(v["daysWaiting"].get<double>(), v["daysSinceLastEvent"].get<double>());
+    if (v["overdue"]) {
+      EXPECT_GT(v["daysSinceLastEvent"].get<double>(), v["normDays"].get<double>());
+    }
+  }
+  json overdue = get_json("/v1/chains/wonen-eerst/stuck?overdue=true&limit=20", admin_);
+  for (const auto& v : overdue["visits"]) EXPECT_TRUE(v["overdue"]);
+  const std::string stage = all["visits"][0]["stage"];
+  json one = get_json("/v1/chains/wonen-eerst/stuck?stage=" + stage, admin_);
+  ASSERT_FALSE(one["visits"].empty());
+  for (const auto& v : one["visits"]) EXPECT_EQ(v["stage"], stage);
+
+  // Operators see only clients their partner reported on.
+  json mine = get_json("/v1/chains/wonen-eerst/stuck?limit=30", operator_);
+  ASSERT_FALSE(mine["visits"].empty());
+  for (const auto& v : mine["visits"]) {
+    json path =
+        get_json("/v1/chains/wonen-eerst/clients/" + v["clientRef"].get<std::string>(), admin_);
+    bool reported = false;
+    for (const auto& e : path["events"]) reported |= e["event"]["partnerId"] == "mo-denbosch";
+    EXPECT_TRUE(reported) << v["clientRef"];
+  }
+}
+
+TEST_F(Api, ClientPathsAndOperatorScope) {
+  const auto mine = clients_of("mo-denbosch", true);
+  const auto theirs = clients_of("mo-denbosch", false);
+  ASSERT_FALSE(mine.empty());
+  ASSERT_FALSE(theirs.empty());
+
+  json path = get_json("/v1/chains/wonen-eerst/clients/" + mine[0], operator_);
+  RunResult cli = ketenflow({"path", "--data", data(), "--chain", "wonen-eerst", "--client",
+                             mine[0], "--format", "json"});
+  ASSERT_TRUE(Ok(cli));
+  EXPECT_EQ(path, json::parse(cli.out));
+
+  expect_error("/v1/chains/wonen-eerst/clients/" + theirs[0], operator_, 403);
+  get_json("/v1/chains/wonen-eerst/clients/" + theirs[0], admin_, 200);
+  expect_error("/v1/chains/wonen-eerst/clients/c-nobody", admin_, 404);
+
+  // Every client-level read is audited (refused ones too); the access log
+  // never holds a client ref.
+  const auto audit = split_lines(read_file(*dir_ / "audit.log"));
+  bool read_mine = false, refused_theirs = false;
+  for (const auto& line : audit) {
+    json a = json::parse(line);
+    EXPECT_FALSE(a.value("time", "").empty());
+    if (a["who"] == "olaf" && a["clients"] == json::array({mine[0]}) && a["status"] == 200) {
+      read_mine = a["route"] == "/v1/chains/{id}/clients/{ref}" && a["role"] == "operator";
+    }
+    if (a["who"] == "olaf" && a["clients"] == json::array({theirs[0]}) && a["status"] == 403) {
+      refused_theirs = true;
+    }
+  }
+  EXPECT_TRUE(read_mine) << read_file(*dir_ / "audit.log");
+  EXPECT_TRUE(refused_theirs);
+  const std::string access = read_file(*dir_ / "serve.log");
+  EXPECT_NE(access.find("GET /v1/chains/{id}/clients/{ref} 200"), std::string::npos);
+  EXPECT_EQ(access.find(mine[0]), std::string::npos);
+  EXPECT_EQ(access.find(theirs[0]), std::string::npos);
+}
+
+TEST_F(Api, ErrorStatuses) {
+  const std::string kpis = "/v1/chains/wonen-eerst/kpis";
+  expect_error(kpis + "?from=2024-13-01", analyst_, 400, "from");
+  expect_error(kpis + "?to=yesterday", analyst_, 400, "to");
+  expect_error(kpis + "?from=2024-05-01&to=2024-04-01", analyst_, 400, "to");
+  expect_error(kpis + "?by=fortnight", analyst_, 400, "by");
+  expect_error(kpis + "?format=xml", analyst_, 400, "format");
+  expect_error(kpis + "?form=2024-01-01", analyst_, 400, "form");
+  expect_error("/v1/chains/wonen-eerst/stuck?limit=0", admin_, 400, "limit");
+  expect_error("/v1/chains/wonen-eerst/stuck?overdue=yes", admin_, 400, "overdue");
+  expect_error("/v1/chains/wonen-eerst/stuck?stage=nowhere", admin_, 400, "stage");
+
+  expect_error(kpis, "", 401);
+  expect_error(kpis, "kft_not-a-token", 401);
+  auto r = serve_->get(kpis);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->get_header_value("WWW-Authenticate"), "Bearer");
+
+  expect_error("/v1/chains/wonen-eerst/stuck", analyst_, 403);
+  expect_error("/v1/chains/wonen-eerst/clients/c-1", analyst_, 403);
+
+  expect_error("/v1/chains/no-such-chain/kpis", admin_, 404);
+  expect_error("/v1/chains/no-such-chain", analyst_, 404);
+  expect_error("/v1/nothing/here", admin_, 404);
+}
+
+TEST_F(Api, MethodAndSizeLimits) {
+  const std::string log = read_file(*dir_ / "serve.log");
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(log, m, std::regex("listening on http://([0-9.]+):([0-9]+)")));
+  httplib::Client client(m[1].str(), std::stoi(m[2].str()));
+  auto post = client.Post("/v1/chains", "{}", "application/json");
+  ASSERT_TRUE(post);
+  EXPECT_EQ(post->status, 405);
+  auto big = client.Post("/v1/chains", std::string(100 * 1024, 'x'), "text/plain");
+  ASSERT_TRUE(big);
+  EXPECT_EQ(big->status, 413);
+}
+
+TEST_F(Api, MetricsHealthAndDashboard) {
+  get_json("/v1/chains", analyst_);
+  auto metrics = serve_->get("/metrics");
+  ASSERT_TRUE(metrics);
+  ASSERT_EQ(metrics->status, 200);
+  const std::string& text = metrics->body;
+  const uint64_t accepted = store_status(data()).accepted;
+  EXPECT_NE(text.find("ketenflow_store_events{outcome=\"accepted\"} " + std::to_string(accepted)),
+            std::string::npos)
+      << text.substr(0, 400);
+  EXPECT_NE(text.find("ketenflow_http_requests_total{route=\"/v1/chains\",status=\"200\"}"),
+            std::string::npos);
+  EXPECT_NE(text.find("ketenflow_http_request_seconds_bucket{route=\"/v1/chains\",le=\"+Inf\"}"),
+            std::string::npos);
+  EXPECT_NE(text.find("ketenflow_store_bytes{kind=\"sst\"}"), std::string::npos);
+
+  auto health = serve_->get("/healthz");
+  ASSERT_TRUE(health);
+  EXPECT_EQ(health->status, 200);
+  auto ready = serve_->get("/readyz");
+  ASSERT_TRUE(ready);
+  EXPECT_EQ(ready->status, 200);
+
+  auto page = serve_->get("/");
+  ASSERT_TRUE(page);
+  EXPECT_EQ(page->status, 200);
+  EXPECT_EQ(page->get_header_value("Content-Type").rfind("text/html", 0), 0u);
+  EXPECT_NE(page->body.find("<html"), std::string::npos);
+}
+
+TEST_F(Api, TokensAddedWhileServingWork) {
+  const std::string late = add_token(tokens_, "laat", "analyst");
+  get_json("/v1/me", late);
+  ASSERT_TRUE(Ok(ketenflow({"tokens", "remove", "--file", tokens_, "--name", "laat"})));
+  expect_error("/v1/me", late, 401);
+  // The file keeps hashes, never tokens.
+  const std::string file = read_file(tokens_);
+  EXPECT_EQ(file.find(admin_), std::string::npos);
+  EXPECT_NE(file.find("anna\tadmin"), std::string::npos);
+}
+
+// The API keeps answering while serve consumes from Kafka, and /readyz and
+// the consumer metrics follow the consumer.
+TEST(ApiWithKafka, AnswersWhileIngestRuns) {
+  Broker broker;
+  TempDir dir;
+  const std::string events = dir / "events.pb";
+  RunResult simulated = simulate(events, 20000, 5, {"--format", "pb"});
+  ASSERT_TRUE(Ok(simulated));
+  std::smatch wrote;
+  const std::string said = simulated.err + simulated.out;
+  ASSERT_TRUE(std::regex_search(said, wrote, std::regex("wrote ([0-9]+) events")));
+  const std::string total = wrote[1];
+  ASSERT_TRUE(Ok(ketenflow({"topics", "create", "--brokers", broker.bootstrap(), "--topic",
+                            "api.events", "--partitions", "2"})));
+  ASSERT_TRUE(Ok(ketenflow({"publish", "--brokers", broker.bootstrap(), "--topic", "api.events",
+                            "--chains", wonen_eerst(), events})));
+  const std::string token = add_token(dir / "tokens", "anna", "admin");
+  ApiServe serve(dir / "store",
+                 {"--brokers", broker.bootstrap(), "--topic", "api.events", "--chains",
+                  wonen_eerst(), "--tokens", dir / "tokens", "--batch", "2000"},
+                 dir / "serve.log");
+  int answered = 0, failed = 0;
+  uint64_t last_entries = 0;
+  bool grew = false;
+  for (int i = 0; i < 600; ++i) {
+    auto r = serve.get("/v1/chains/wonen-eerst/flow", token);
+    if (r && r->status == 200) {
+      ++answered;
+      json flow = json::parse(r->body);
+      const uint64_t entries = flow["stages"][0]["entries"];
+      grew = grew || (last_entries > 0 && entries > last_entries);
+      last_entries = entries;
+    } else {
+      ++failed;
+    }
+    auto ready = serve.get("/readyz");
+    auto metrics = serve.get("/metrics");
+    if (ready && ready->status == 200 && metrics &&
+        metrics->body.find("ketenflow_consumed_records_total " + total + "\n") !=
+            std::string::npos) {
+      for (const char* partition : {"0", "1"}) {
+        EXPECT_NE(metrics->body.find("ketenflow_consumer_lag{topic=\"api.events\",partition=\"" +
+                                     std::string(partition) + "\"} 0\n"),
+                  std::string::npos)
+            << metrics->body;
+      }
+      break;
+    }
+    std::this_thread::sleep_for(50ms);
+  }
+  EXPECT_EQ(failed, 0);
+  EXPECT_GT(answered, 1);
+  EXPECT_TRUE(grew) << "the KPIs never changed between two answers: ingest was not observed";
+  auto metrics = serve.get("/metrics");
+  ASSERT_TRUE(metrics);
+  EXPECT_NE(metrics->body.find("ketenflow_events_total{outcome=\"accepted\"}"), std::string::npos);
+  // When caught up, the API's answer is the file-mode answer.
+  TempDir files;
+  ASSERT_TRUE(
+      Ok(ketenflow({"ingest", "--data", files / "store", "--chains", wonen_eerst(), events})));
+  RunResult want = kpi(files / "store", "wonen-eerst", {"--format", "json"});
+  ASSERT_TRUE(Ok(want));
+  auto got = serve.get("/v1/chains/wonen-eerst/kpis", token, true);
+  ASSERT_TRUE(got);
+  EXPECT_EQ(json::parse(got->body), json::parse(want.out));
+}
+
+}  // namespace
+}  // namespace ketenflow::it

@@ -1,0 +1,238 @@
+// The HTTP module's pure parts: small-number suppression, the token file,
+// route matching and CSV rendering, without sockets.
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "http/api.h"
+#include "http/disclosure.h"
+#include "http/reply_cache.h"
+#include "http/routes.h"
+#include "http/tokens.h"
+#include "ketenflow/v1/kpi.pb.h"
+#include "test_support.h"
+
+namespace ketenflow::http {
+namespace {
+
+using nlohmann::ordered_json;
+
+TEST(Disclosure, CountsBelowKBecomeStringsAndTheirStatisticsGo) {
+  ordered_json report = ordered_json::parse(R"({
+    "stages": [
+      {"stage": "a", "entries": 3, "exits": 0, "wip": 12,
+       "duration": {"count": 3, "meanSeconds": 10.5, "p50Seconds": 9}},
+      {"stage": "b", "entries": 10, "exits": 9, "wip": 1,
+       "duration": {"count": 10, "meanSeconds": 7, "p50Seconds": 6}}
+    ],
+    "transitions": [
+      {"from": "a", "to": "b", "count": 4, "norm": {"days": 2, "within": 3, "share": 0.75},
+       "delay": {"count": 4, "meanSeconds": 5}}
+    ],
+    "measures": [{"measure": "m", "clients": 25, "met": 5, "share": 0.2}]
+  })");
+  suppress_small_counts(report, 10);
+  const auto& a = report["stages"][0];
+  EXPECT_EQ(a["entries"], "<10");
+  EXPECT_EQ(a["exits"], 0);
+  EXPECT_EQ(a["wip"], 12);
+  EXPECT_EQ(a["duration"], ordered_json::parse(R"({"count": "<10"})"));
+  const auto& b = report["stages"][1];
+  EXPECT_EQ(b["entries"], 10);
+  EXPECT_EQ(b["exits"], "<10");
+  EXPECT_EQ(b["wip"], "<10");
+  EXPECT_EQ(b["duration"]["p50Seconds"], 6);
+  // A transition of 4: its norm share and delay statistics are gone too.
+  const auto& t = report["transitions"][0];
+  EXPECT_EQ(t["count"], "<10");
+  EXPECT_EQ(t["norm"], ordered_json::parse(R"({"days": 2, "within": "<10"})"));
+  EXPECT_EQ(t["delay"], ordered_json::parse(R"({"count": "<10"})"));
+  // A share over 25 clients stays; its small numerator is shown as "<10".
+  EXPECT_EQ(report["measures"][0]["share"], 0.2);
+  EXPECT_EQ(report["measures"][0]["met"], "<10");
+}
+
+TEST(Disclosure, TrendsOfSmallMeasuresGo) {
+  ordered_json node = ordered_json::parse(R"({
+    "current": {"clients": 4, "met": 2, "share": 0.5},
+    "previous": {"clients": 40, "met": 20, "share": 0.5}, "trend": 0.0})");
+  suppress_small_counts(node, 5);
+  EXPECT_FALSE(node.contains("trend"));
+  EXPECT_FALSE(node["current"].contains("share"));
+  EXPECT_EQ(node["current"]["clients"], "<5");
+  EXPECT_EQ(node["previous"]["share"], 0.5);
+}
+
+TEST(Disclosure, KOfOneChangesNothing) {
+  ordered_json report = ordered_json::parse(R"({"count": 1, "meanSeconds": 3})");
+  const ordered_json before = report;
+  suppress_small_counts(report, 1);
+  EXPECT_EQ(report, before);
+}
+
+class TokenFile : public ::testing::Test {
+ protected:
+  ketenflow::testing::TempDir dir_;
+  std::string file_ = dir_.path() + "/tokens";
+};
+
+TEST_F(TokenFile, AddKeepsOnlyTheHashWithMode600) {
+  auto token = add_token(file_, {"anna", Role::kOperator, "mo-denbosch"});
+  ASSERT_TRUE(token) << token.error();
+  EXPECT_EQ(token->size(), 4u + 64u);
+  EXPECT_EQ(token->rfind("kft_", 0), 0u);
+  struct stat st {};
+  ASSERT_EQ(::stat(file_.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  auto entries = read_tokens(file_);
+  ASSERT_TRUE(entries);
+  ASSERT_EQ(entries->size(), 1u);
+  EXPECT_EQ((*entries)[0].hash, hash_token(*token));
+  EXPECT_EQ((*entries)[0].caller.name, "anna");
+  EXPECT_EQ((*entries)[0].caller.role, Role::kOperator);
+  EXPECT_EQ((*entries)[0].caller.partner, "mo-denbosch");
+  std::ifstream in(file_);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(text.find(*token), std::string::npos);
+  // Known SHA-256 test vector.
+  EXPECT_EQ(hash_token("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+TEST_F(TokenFile, RefusesDuplicatesAndOperatorsWithoutPartner) {
+  ASSERT_TRUE(add_token(file_, {"anna", Role::kAdmin, ""}));
+  auto again = add_token(file_, {"anna", Role::kAnalyst, ""});
+  ASSERT_FALSE(again);
+  EXPECT_NE(again.error().find("exists already"), std::string::npos);
+  auto no_partner = add_token(file_, {"olaf", Role::kOperator, ""});
+  ASSERT_FALSE(no_partner);
+  EXPECT_NE(no_partner.error().find("--partner"), std::string::npos);
+  EXPECT_FALSE(add_token(file_, {"nadia", Role::kAnalyst, "mo-denbosch"}));
+  EXPECT_FALSE(add_token(file_, {"tab\tname", Role::kAnalyst, ""}));
+}
+
+TEST_F(TokenFile, RemoveAndBrokenLines) {
+  ASSERT_TRUE(add_token(file_, {"anna", Role::kAdmin, ""}));
+  ASSERT_TRUE(add_token(file_, {"nadia", Role::kAnalyst, ""}));
+  ASSERT_TRUE(remove_token(file_, "anna"));
+  EXPECT_FALSE(remove_token(file_, "anna"));
+  auto entries = read_tokens(file_);
+  ASSERT_TRUE(entries);
+  ASSERT_EQ(entries->size(), 1u);
+  EXPECT_EQ((*entries)[0].caller.name, "nadia");
+
+  std::ofstream(file_, std::ios::app) << "nothex\tx\tadmin\n";
+  auto broken = read_tokens(file_);
+  ASSERT_FALSE(broken);
+  EXPECT_NE(broken.error().find(file_ + ":3:"), std::string::npos) << broken.error();
+  EXPECT_TRUE(read_tokens(dir_.path() + "/missing"));
+}
+
+TEST(Routes, MatchPatternsAndCaptureSegments) {
+  std::map<std::string, std::string> segments;
+  const Route* route = match_route("/v1/chains/wonen-eerst/clients/p-12", segments);
+  ASSERT_NE(route, nullptr);
+  EXPECT_EQ(route->pattern, "/v1/chains/{id}/clients/{ref}");
+  EXPECT_EQ(segments["id"], "wonen-eerst");
+  EXPECT_EQ(segments["ref"], "p-12");
+  route = match_route("/v1/chains/x", segments);
+  ASSERT_NE(route, nullptr);
+  EXPECT_EQ(route->pattern, "/v1/chains/{id}");
+  EXPECT_EQ(match_route("/v1/chains/x/nothing", segments), nullptr);
+  EXPECT_EQ(match_route("/v1/chains//kpis", segments), nullptr);
+  route = match_route("/", segments);
+  ASSERT_NE(route, nullptr);
+  EXPECT_FALSE(route->needs_token);
+  route = match_route("/app.js", segments);
+  ASSERT_NE(route, nullptr);
+  EXPECT_EQ(segments["file"], "app.js");
+}
+
+TEST(Reply, CsvFlattensRowsAndSuppressesForAnalysts) {
+  v1::KpiReport report;
+  report.set_chain_id("c");
+  auto* stage = report.add_stages();
+  stage->set_stage("a");
+  stage->set_name("Aanmelding, eerste \"stap\"");
+  stage->set_entries(4);
+  stage->mutable_duration()->set_count(4);
+  stage->mutable_duration()->set_p50_seconds(12);
+  const CsvRows rows = [](const nlohmann::ordered_json& json) {
+    std::vector<nlohmann::ordered_json> out;
+    append_rows(out, json, "stages", "stage");
+    return out;
+  };
+  ApiRequest request;
+  request.query["format"] = "csv";
+  request.caller.role = Role::kAdmin;
+  ketenflow::testing::TempDir dir;
+  auto store = store::Store::open(dir.path() + "/store", {});
+  ASSERT_TRUE(store) << store.error();
+  auto audit = AuditLog::open(dir.path() + "/audit.log");
+  ASSERT_TRUE(audit) << audit.error();
+  std::vector<model::ChainModel> chains;
+  HostProbe host;
+  ServerProbe probe;
+  const ApiContext context{**store, chains, **audit, host, probe, 10};
+  ApiReply admin = report_reply(context, request, report, rows);
+  EXPECT_EQ(admin.status, 200);
+  EXPECT_EQ(admin.content_type, "text/csv; charset=utf-8");
+  const std::string header = admin.body.substr(0, admin.body.find('\n'));
+  EXPECT_EQ(header.substr(0, 17), "kind,stage,name,e");
+  EXPECT_NE(admin.body.find("stage,a,\"Aanmelding, eerste \"\"stap\"\"\",4,"), std::string::npos)
+      << admin.body;
+  EXPECT_NE(admin.body.find(",12"), std::string::npos);
+
+  request.caller.role = Role::kAnalyst;
+  ApiReply analyst = report_reply(context, request, report, rows);
+  EXPECT_NE(analyst.body.find(",<10,"), std::string::npos) << analyst.body;
+  EXPECT_EQ(analyst.body.find(",12"), std::string::npos) << analyst.body;
+
+  request.query["format"] = "xml";
+  ApiReply bad = report_reply(context, request, report, rows);
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_NE(bad.body.find("\"parameter\":\"format\""), std::string::npos);
+}
+
+TEST(ReplyCache, FreshStaleAndRecomputed) {
+  ReplyCache cache(2, 1000);
+  int computed = 0;
+  const auto compute = [&] {
+    ++computed;
+    return ApiReply{200, "text/plain", "answer " + std::to_string(computed)};
+  };
+  EXPECT_EQ(cache.get("k", 1, 0, compute).reply.body, "answer 1");
+  EXPECT_EQ(cache.get("k", 1, 500, compute).reply.body, "answer 1");
+  EXPECT_EQ(computed, 1);
+  // The store moved on: the first caller recomputes...
+  EXPECT_EQ(cache.get("k", 2, 600, compute).reply.body, "answer 2");
+  EXPECT_EQ(computed, 2);
+  // ...and while a recomputation runs, others get the previous answer.
+  ReplyCache::Answer during;
+  const auto slow = [&] {
+    during = cache.get("k", 3, 700, compute);
+    return ApiReply{200, "text/plain", "slow"};
+  };
+  EXPECT_EQ(cache.get("k", 3, 700, slow).reply.body, "slow");
+  EXPECT_EQ(during.reply.body, "answer 2");
+  EXPECT_EQ(during.stale_ms, 100);
+  EXPECT_EQ(computed, 2);
+  // Too old to serve stale: computed in the caller.
+  EXPECT_EQ(cache.get("k", 4, 5000, compute).reply.body, "answer 3");
+  // Errors are not kept; the oldest key goes when full.
+  EXPECT_EQ(cache.get("e", 4, 5000,
+                      [] {
+                        return ApiReply{500, "text/plain", "no"};
+                      })
+                .reply.status,
+            500);
+  EXPECT_EQ(cache.get("e", 4, 5000, compute).reply.body, "answer 4");
+  EXPECT_EQ(cache.get("f", 4, 5000, compute).reply.body, "answer 5");
+  EXPECT_EQ(cache.get("k", 4, 5000, compute).reply.body, "answer 6");
+}
+
+}  // namespace
+}  // namespace ketenflow::http
