@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The demo: a local Kafka broker, the engine consuming from it, and one
 # publisher per partner organisation sending simulated events of the three
-# chains; ends with the KPI tables and leaves the engine running.
+# chains; ends with the KPI tables and the dashboard's address (with a token),
+# and leaves the engine running.
 set -euo pipefail
 KETENFLOW_TARGETS=(ketenflow)
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
@@ -20,10 +21,26 @@ echo "== starting a local Kafka broker"
 brokers=$("$kafka" start "$demo/kafka")
 "$kf" topics create --brokers "$brokers" --partitions 6
 
-echo "== starting the engine (log: $demo/serve.log)"
+echo "== API tokens (the file keeps only their hashes)"
+mkdir -p "$demo/store"
+admin=$("$kf" tokens add --file "$demo/store/tokens" --name demo-admin --role admin)
+"$kf" tokens add --file "$demo/store/tokens" --name demo-analyst --role analyst > "$demo/analyst.token"
+"$kf" tokens add --file "$demo/store/tokens" --name demo-operator --role operator \
+  --partner mo-denbosch > "$demo/operator.token"
+
+echo "== starting the engine and its HTTP API (log: $demo/serve.log)"
+port="${KETENFLOW_HTTP_PORT:-8080}"
+# Another program on the port: take a free one.
+(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && port=0
 nohup "$kf" serve --data "$demo/store" --chains "$chains" --brokers "$brokers" \
-  > "$demo/serve.log" 2>&1 &
+  --http "127.0.0.1:$port" > "$demo/serve.log" 2>&1 &
 echo $! > "$demo/serve.pid"
+for _ in $(seq 100); do
+  url=$(grep -o 'listening on http://[0-9.:]*' "$demo/serve.log" | head -1 | cut -d' ' -f3)
+  [ -n "$url" ] && break
+  sleep 0.1
+done
+[ -n "$url" ] || { cat "$demo/serve.log"; echo "demo: the engine did not start" >&2; exit 1; }
 
 echo "== simulating partner systems of the three chains"
 total=0
@@ -63,3 +80,7 @@ done
 echo
 echo "The engine keeps running (pid $(cat "$demo/serve.pid"), log $demo/serve.log)."
 echo "Stop it with:  kill -TERM $(cat "$demo/serve.pid") && $kafka stop $demo/kafka"
+echo
+echo "Dashboard (admin; analyst and operator tokens are in $demo/*.token):"
+echo "  $url/#token=$admin"
+echo "API:  curl -H 'Authorization: Bearer $admin' $url/v1/chains/wonen-eerst/flow"

@@ -8,6 +8,16 @@ cd "$KETENFLOW_ROOT"
 echo "== clang-format"
 git ls-files '*.cc' '*.h' | xargs clang-format --dry-run --Werror
 
+echo "== browser test dependencies (Debian chromium, playwright-core from npm)"
+ketenflow_install_packages chromium chromium-driver
+command -v node >/dev/null && command -v npm >/dev/null || ketenflow_install_packages nodejs npm
+[ -d tests/browser/node_modules/playwright-core ] ||
+  npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error
+ctest --test-dir "$KETENFLOW_BUILD" -N | grep -q browser_dashboard || {
+  echo "test.sh: the browser test is not registered (node not found when CMake ran)" >&2
+  exit 1
+}
+
 echo "== unit and integration tests"
 ctest --test-dir "$KETENFLOW_BUILD" --output-on-failure -j2
 
