@@ -2,8 +2,9 @@
 # HTTP API latency (bench/README.md "HTTP API"): CLIENTS simulated clients in
 # the store (default 1 000 000), ingest running at 10 000 events/s through a
 # local Kafka broker, and wrk with 50 connections for DURATION against the
-# kpis of a month and of a year, the flow of a year, and one client's path.
-# Prints p50 and p99 per route and run, then the medians over RUNS runs.
+# kpis of a month and of a year, the flow of a year, and one client's path,
+# with /healthz (no work, no token) as the same-run baseline. Prints p50 and
+# p99 per route and run, then the medians over RUNS runs.
 #
 #   RUNS=3 DURATION=20s bash bench/api.sh [CLIENTS]
 set -euo pipefail
@@ -65,12 +66,13 @@ auth="Authorization: Bearer $token"
 ref=$(curl -sf -H "$auth" "$url/v1/chains/wonen-eerst/stuck?limit=1" |
   grep -o '"clientRef":"[^"]*"' | cut -d'"' -f4)
 declare -A routes=(
+  [healthz]="/healthz"
   [kpis-month]="/v1/chains/wonen-eerst/kpis?from=2024-06-01&to=2024-07-01"
   [kpis-year]="/v1/chains/wonen-eerst/kpis?from=2024-01-01&to=2025-01-01"
   [flow-year]="/v1/chains/wonen-eerst/flow?from=2024-01-01&to=2025-01-01"
   [client-path]="/v1/chains/wonen-eerst/clients/$ref"
 )
-order=(kpis-month kpis-year flow-year client-path)
+order=(healthz kpis-month kpis-year flow-year client-path)
 
 # wrk prints "50%  1.23ms"; in ms.
 to_ms() { awk '{v=$2; if (v ~ /us$/) {sub(/us/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms/,"",v)} else if (v ~ /s$/) {sub(/s/,"",v); v*=1000} printf "%.2f", v}'; }

@@ -36,7 +36,7 @@ nohup "$kf" serve --data "$demo/store" --chains "$chains" --brokers "$brokers" \
   --http "127.0.0.1:$port" > "$demo/serve.log" 2>&1 &
 echo $! > "$demo/serve.pid"
 for _ in $(seq 100); do
-  url=$(grep -o 'listening on http://[0-9.:]*' "$demo/serve.log" | head -1 | cut -d' ' -f3)
+  url=$(grep -o 'listening on http://[0-9.:]*' "$demo/serve.log" | head -1 | cut -d' ' -f3 || true)
   [ -n "$url" ] && break
   sleep 0.1
 done

@@ -5,9 +5,22 @@ namespace ketenflow::http {
 ReplyCache::Answer ReplyCache::get(const std::string& key, uint64_t sequence, int64_t now_ms,
                                    const std::function<ApiReply()>& compute) {
   {
-    std::lock_guard lock(mu_);
+    std::unique_lock lock(mu_);
     auto it = entries_.find(key);
-    if (it != entries_.end()) {
+    if (it == entries_.end() && entries_.size() < capacity_) {
+      // The first computation of this answer: others wait for it.
+      by_age_.push_front(key);
+      Entry& placeholder = entries_[key];
+      placeholder.refreshing = true;
+      placeholder.age = by_age_.begin();
+    } else if (it != entries_.end() && !it->second.computed) {
+      first_computed_.wait(lock, [&] {
+        auto found = entries_.find(key);
+        return found == entries_.end() || found->second.computed;
+      });
+      it = entries_.find(key);
+    }
+    if (it != entries_.end() && it->second.computed) {
       Entry& e = it->second;
       if (e.sequence == sequence) return {e.reply, 0};
       const int64_t age = now_ms - e.computed_ms;
@@ -22,8 +35,16 @@ ReplyCache::Answer ReplyCache::get(const std::string& key, uint64_t sequence, in
     store(key, reply, sequence, now_ms);
   } else {
     std::lock_guard lock(mu_);
-    if (auto it = entries_.find(key); it != entries_.end()) it->second.refreshing = false;
+    if (auto it = entries_.find(key); it != entries_.end()) {
+      if (it->second.computed) {
+        it->second.refreshing = false;
+      } else {
+        by_age_.erase(it->second.age);
+        entries_.erase(it);
+      }
+    }
   }
+  first_computed_.notify_all();
   return {std::move(reply), 0};
 }
 
@@ -40,7 +61,7 @@ void ReplyCache::store(const std::string& key, ApiReply reply, uint64_t sequence
     it = entries_.emplace(key, Entry{}).first;
   }
   by_age_.push_front(key);
-  it->second = Entry{std::move(reply), sequence, now_ms, false, by_age_.begin()};
+  it->second = Entry{true, std::move(reply), sequence, now_ms, false, by_age_.begin()};
 }
 
 }  // namespace ketenflow::http

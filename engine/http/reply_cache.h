@@ -6,11 +6,14 @@
 // previous answer — at most `max_stale_ms` old — instead of queueing behind
 // the computation. So under load an aggregate answer may lag the store by
 // one computation; the header X-Ketenflow-Stale-Ms says by how much, and a
-// request with "Cache-Control: no-cache" always gets a fresh answer.
+// request with "Cache-Control: no-cache" always gets a fresh answer. Requests
+// for an answer that is being computed for the first time wait for it rather
+// than all computing it at once.
 //
 // Thread-safe. Client-level routes are never cached.
 #pragma once
 
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <list>
@@ -41,6 +44,7 @@ class ReplyCache {
 
  private:
   struct Entry {
+    bool computed = false;  // false while the first computation runs
     ApiReply reply;
     uint64_t sequence = 0;
     int64_t computed_ms = 0;
@@ -50,6 +54,7 @@ class ReplyCache {
   void store(const std::string& key, ApiReply reply, uint64_t sequence, int64_t now_ms);
 
   std::mutex mu_;
+  std::condition_variable first_computed_;
   size_t capacity_;
   int64_t max_stale_ms_;
   std::unordered_map<std::string, Entry> entries_;

@@ -200,6 +200,12 @@ Result<std::unique_ptr<ApiServer>> ApiServer::start(const store::Store& store,
   server.set_read_timeout(options.timeout_seconds, 0);
   server.set_write_timeout(options.timeout_seconds, 0);
   server.set_keep_alive_timeout(5);
+  // cpp-httplib closes a connection after 5 requests by default; reconnecting
+  // clients then queue on its small listen backlog (SYN retried after 1 s).
+  server.set_keep_alive_max_count(10000);
+  // Headers and body go out in separate writes: without TCP_NODELAY, Nagle's
+  // algorithm holds the body until the client's delayed ACK (~40 ms).
+  server.set_tcp_nodelay(true);
   State* s = state.get();
   server.Get(".*",
              [s](const httplib::Request& req, httplib::Response& res) { s->handle(req, res); });
