@@ -9,6 +9,7 @@
 #include "model/time.h"
 #include "path/path.h"
 #include "query/format.h"
+#include "store/client_events.h"
 #include "store/keys.h"
 
 namespace ketenflow::xes {
@@ -137,50 +138,34 @@ void append_csv_rows(std::string& out, const std::string& client_ref,
 template <typename F>
 Status for_each_client(const store::Store& store, const model::ChainModel& chain,
                        const ExportOptions& options, ExportCounts& counts, F client) {
-  const std::string prefix = store::client_prefix(chain.def.id(), "");
-  std::string current;
-  std::vector<v1::ClientEvent> events;
   std::vector<v1::PathInput> inputs;
-  const auto finish = [&]() {
-    if (events.empty()) return;
-    const path::Path path = path::build_path(chain, inputs);
-    std::vector<v1::ClientEvent> effective;
-    effective.reserve(path.order.size());
-    for (size_t i : path.order) {
-      const int64_t ms = model::to_ms(events[i].occurred_at());
-      if (options.from || options.to) {
-        const int32_t day = model::local_day(ms, chain.zone);
-        if ((options.from && day < *options.from) || (options.to && day >= *options.to)) continue;
-      }
-      effective.push_back(std::move(events[i]));
-    }
-    counts.left_out += events.size() - path.order.size();
-    if (!effective.empty()) {
-      ++counts.traces;
-      counts.events += effective.size();
-      client(current, effective);
-    }
-    events.clear();
-    inputs.clear();
-  };
-  auto it = store.iterate(store::Cf::kEvents);
-  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-    v1::StoredEvent stored;
-    v1::ClientEvent event;
-    if (!stored.ParseFromArray(it->value().data(), static_cast<int>(it->value().size())) ||
-        !event.ParseFromString(stored.event())) {
-      return Error{"store event is corrupt at key " + it->key().ToString(true)};
-    }
-    if (event.client_ref() != current) {
-      finish();
-      current = event.client_ref();
-    }
-    inputs.push_back(path::path_input(event, stored.seq()));
-    events.push_back(std::move(event));
-  }
-  if (!it->status().ok()) return Error{"reading events: " + it->status().ToString()};
-  finish();
-  return ok_status();
+  return store::for_each_client(
+      store, {store::client_prefix(chain.def.id(), ""), /*bulk=*/true},
+      [&](const std::string&, const std::string& client_ref,
+          std::vector<store::StoredClientEvent>& events) -> Status {
+        inputs.clear();
+        for (const auto& e : events) inputs.push_back(path::path_input(e.event, e.seq));
+        const path::Path path = path::build_path(chain, inputs);
+        std::vector<v1::ClientEvent> effective;
+        effective.reserve(path.order.size());
+        for (size_t i : path.order) {
+          const int64_t ms = model::to_ms(events[i].event.occurred_at());
+          if (options.from || options.to) {
+            const int32_t day = model::local_day(ms, chain.zone);
+            if ((options.from && day < *options.from) || (options.to && day >= *options.to)) {
+              continue;
+            }
+          }
+          effective.push_back(std::move(events[i].event));
+        }
+        counts.left_out += events.size() - path.order.size();
+        if (!effective.empty()) {
+          ++counts.traces;
+          counts.events += effective.size();
+          client(client_ref, effective);
+        }
+        return ok_status();
+      });
 }
 
 }  // namespace

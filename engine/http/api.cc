@@ -1,5 +1,7 @@
 #include "http/api.h"
 
+#include <unordered_map>
+
 #include "http/disclosure.h"
 #include "ketenflow/v1/api.pb.h"
 #include "kpi/calendar.h"
@@ -34,28 +36,28 @@ void flatten(const nlohmann::ordered_json& value, const std::string& prefix,
 }
 
 std::string to_csv(const std::vector<nlohmann::ordered_json>& rows) {
+  // Columns in order of first appearance; each row's cells by column index.
   std::vector<std::string> columns;
-  std::vector<std::vector<std::pair<std::string, std::string>>> flat(rows.size());
+  std::unordered_map<std::string, size_t> index;
+  std::vector<std::vector<std::string>> cells(rows.size());
+  std::vector<std::pair<std::string, std::string>> flat;
   for (size_t i = 0; i < rows.size(); ++i) {
-    flatten(rows[i], "", flat[i]);
-    for (const auto& [column, cell] : flat[i]) {
-      if (std::find(columns.begin(), columns.end(), column) == columns.end()) {
-        columns.push_back(column);
-      }
+    flat.clear();
+    flatten(rows[i], "", flat);
+    for (auto& [column, cell] : flat) {
+      auto [it, added] = index.emplace(column, columns.size());
+      if (added) columns.push_back(column);
+      if (cells[i].size() <= it->second) cells[i].resize(it->second + 1);
+      cells[i][it->second] = std::move(cell);
     }
   }
   std::string out;
   for (size_t c = 0; c < columns.size(); ++c) out += (c ? "," : "") + query::csv_field(columns[c]);
   out += "\n";
-  for (const auto& row : flat) {
+  for (const auto& row : cells) {
     for (size_t c = 0; c < columns.size(); ++c) {
       if (c) out += ",";
-      for (const auto& [column, cell] : row) {
-        if (column == columns[c]) {
-          out += query::csv_field(cell);
-          break;
-        }
-      }
+      if (c < row.size()) out += query::csv_field(row[c]);
     }
     out += "\n";
   }

@@ -52,9 +52,16 @@ const std::vector<Route>& routes() {
 }
 
 const Route* match_route(std::string_view path, std::map<std::string, std::string>& segments) {
+  // The patterns split once; views into the static route table.
+  static const std::vector<std::vector<std::string_view>> kPatterns = [] {
+    std::vector<std::vector<std::string_view>> out;
+    for (const Route& route : routes()) out.push_back(segments_of(route.pattern));
+    return out;
+  }();
   const auto parts = segments_of(path);
-  for (const Route& route : routes()) {
-    const auto pattern = segments_of(route.pattern);
+  for (size_t r = 0; r < routes().size(); ++r) {
+    const Route& route = routes()[r];
+    const auto& pattern = kPatterns[r];
     if (pattern.size() != parts.size()) continue;
     segments.clear();
     bool ok = true;

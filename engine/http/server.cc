@@ -36,30 +36,37 @@ class TokenSet {
 
   std::optional<Caller> find(std::string_view token) {
     const std::string hash = hash_token(token);
+    // The file's identity is read outside the lock: every request checks it,
+    // only a change takes the lock to read the file again.
+    const FileStamp now = stamp();
     std::lock_guard lock(mu_);
     // A token file broken mid-edit keeps the last good set.
-    if (changed()) (void)reload_locked();
+    if (now != stamp_) (void)reload_locked();
     auto it = by_hash_.find(hash);
     if (it == by_hash_.end()) return std::nullopt;
     return it->second;
   }
 
  private:
-  bool changed() const {
+  // Modification time and size; all zero when the file is missing.
+  struct FileStamp {
+    int64_t sec = 0;
+    int64_t nsec = 0;
+    int64_t size = 0;
+    bool operator==(const FileStamp&) const = default;
+  };
+
+  FileStamp stamp() const {
     struct stat st {};
-    if (::stat(path_.c_str(), &st) != 0) return !by_hash_.empty();
-    return st.st_mtim.tv_sec != mtime_.tv_sec || st.st_mtim.tv_nsec != mtime_.tv_nsec ||
-           st.st_size != size_;
+    if (::stat(path_.c_str(), &st) != 0) return {};
+    return {st.st_mtim.tv_sec, st.st_mtim.tv_nsec, st.st_size};
   }
 
   Status reload_locked() {
+    const FileStamp before = stamp();
     auto entries = read_tokens(path_);
     if (!entries) return Error{entries.error()};
-    struct stat st {};
-    if (::stat(path_.c_str(), &st) == 0) {
-      mtime_ = st.st_mtim;
-      size_ = st.st_size;
-    }
+    stamp_ = before;
     by_hash_.clear();
     for (auto& e : *entries) by_hash_[e.hash] = std::move(e.caller);
     return ok_status();
@@ -68,8 +75,7 @@ class TokenSet {
   std::string path_;
   std::mutex mu_;
   std::unordered_map<std::string, Caller> by_hash_;
-  timespec mtime_{};
-  off_t size_ = -1;
+  FileStamp stamp_;
 };
 
 bool allowed(const Route& route, Role role) {

@@ -5,6 +5,7 @@
 #include "ingest/projection.h"
 #include "path/path.h"
 #include "store/chains.h"
+#include "store/client_events.h"
 #include "store/keys.h"
 
 namespace ketenflow::ingest {
@@ -43,51 +44,30 @@ Result<RebuildResult> rebuild(store::Store& store, std::vector<model::ChainModel
     return ok_status();
   };
 
-  std::string chain_id, client;
-  v1::ClientRecord record;
-  const auto finish_client = [&]() {
-    if (record.events().empty()) return;
-    auto chain = by_id.find(chain_id);
-    if (chain == by_id.end()) {
-      result.orphaned += record.events_size();
-    } else {
-      std::vector<v1::PathInput> events(record.events().begin(), record.events().end());
-      project_client_change(chain->second, client, {}, events, delta);
-      batch.Put(store.cf(store::Cf::kPaths), store::path_key(chain_id, client),
-                record.SerializeAsString());
-      ++result.clients;
-      ++clients_in_batch;
-    }
-    record.Clear();
-  };
-
-  auto it = store.iterate(store::Cf::kEvents);
-  std::string prefix;
-  for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    v1::StoredEvent stored;
-    v1::ClientEvent event;
-    if (!stored.ParseFromArray(it->value().data(), static_cast<int>(it->value().size())) ||
-        !event.ParseFromString(stored.event())) {
-      return Error{"store event is corrupt at key " + it->key().ToString(true)};
-    }
-    if (prefix.empty() || !it->key().starts_with(prefix)) {
-      finish_client();
-      if (clients_in_batch >= kClientsPerBatch) {
-        if (auto status = flush(); !status) return Error{status.error()};
-      }
-      chain_id = event.chain_id();
-      client = event.client_ref();
-      prefix = store::client_prefix(chain_id, client);
-    }
-    auto chain = by_id.find(chain_id);
-    *record.add_events() =
-        path::path_input(event, stored.seq(),
-                         chain == by_id.end() ? std::span<const std::string>()
-                                              : std::span(chain->second.filter_attributes));
-    ++result.events;
-  }
-  if (!it->status().ok()) return Error{"reading events: " + it->status().ToString()};
-  finish_client();
+  auto status = store::for_each_client(
+      store, {},
+      [&](const std::string& chain_id, const std::string& client,
+          std::vector<store::StoredClientEvent>& events) -> Status {
+        result.events += events.size();
+        auto found = by_id.find(chain_id);
+        if (found == by_id.end()) {
+          result.orphaned += events.size();
+          return ok_status();
+        }
+        const model::ChainModel& chain = found->second;
+        v1::ClientRecord record;
+        for (const auto& e : events) {
+          *record.add_events() = path::path_input(e.event, e.seq, chain.filter_attributes);
+        }
+        std::vector<v1::PathInput> inputs(record.events().begin(), record.events().end());
+        project_client_change(chain, client, {}, inputs, delta);
+        batch.Put(store.cf(store::Cf::kPaths), store::path_key(chain_id, client),
+                  record.SerializeAsString());
+        ++result.clients;
+        if (++clients_in_batch >= kClientsPerBatch) return flush();
+        return ok_status();
+      });
+  if (!status) return Error{status.error()};
   store.finish_rebuild(batch);
   if (auto status = flush(); !status) return Error{status.error()};
   if (auto status = store.settle(); !status) return Error{status.error()};

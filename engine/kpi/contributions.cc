@@ -8,7 +8,6 @@ namespace ketenflow::kpi {
 namespace {
 
 constexpr char kPairSeparator = '\x1f';
-constexpr double kMsPerDay = 86'400'000.0;
 
 }  // namespace
 
@@ -48,7 +47,7 @@ std::vector<Contribution> contributions(const model::ChainModel& chain, const pa
     out.push_back({Measure::kStageDuration, closed, stage, next.entered_ms - visit.entered_ms});
     const int64_t delay = next.entered_ms - visit.last_event_ms;
     const auto norm = chain.norm(visit.stage, next.stage);
-    const bool within = norm && static_cast<double>(delay) <= *norm * kMsPerDay;
+    const bool within = norm && static_cast<double>(delay) <= *norm * model::kMsPerDay;
     out.push_back({Measure::kTransitionDelay, closed, pair_dim(stage, chain.stage_id(next.stage)),
                    delay, within});
     const int from = path::last_partner(chain, path, events, visit);

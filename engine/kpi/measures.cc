@@ -9,8 +9,6 @@
 namespace ketenflow::kpi {
 namespace {
 
-constexpr double kMsPerDay = 86'400'000.0;
-
 using model::MeasureKind;
 
 bool matches(const v1::PathInput& event, const model::MeasureInfo& info) {
@@ -59,7 +57,7 @@ bool in_time(const Client& c, const v1::MeasureDef& def, size_t a, size_t b) {
         add_working_days(c.day(a), static_cast<int32_t>(def.days()), c.chain.holidays);
     return c.day(b) <= limit;
   }
-  return static_cast<double>(c.ms(b) - c.ms(a)) <= def.days() * kMsPerDay;
+  return static_cast<double>(c.ms(b) - c.ms(a)) <= def.days() * model::kMsPerDay;
 }
 
 // The local day the window started at `a` ends.
@@ -67,7 +65,7 @@ int32_t window_end(const Client& c, const v1::MeasureDef& def, size_t a) {
   if (def.working_days()) {
     return add_working_days(c.day(a), static_cast<int32_t>(def.days()), c.chain.holidays);
   }
-  return model::local_day(c.ms(a) + std::llround(def.days() * kMsPerDay), c.chain.zone);
+  return model::local_day(c.ms(a) + std::llround(def.days() * model::kMsPerDay), c.chain.zone);
 }
 
 }  // namespace

@@ -19,7 +19,7 @@ namespace {
 
 constexpr int64_t kMsPerSecond = 1000;
 constexpr int64_t kSecondsPerDay = 86'400;
-constexpr int64_t kMsPerDay = kSecondsPerDay * kMsPerSecond;
+static_assert(kMsPerDay == kSecondsPerDay * kMsPerSecond);
 // Longest piece of input quoted back in an error message.
 constexpr size_t kMaxQuoted = 64;
 

@@ -17,6 +17,8 @@ class time_zone;
 
 namespace ketenflow::model {
 
+inline constexpr int64_t kMsPerDay = 86'400'000;
+
 int64_t to_ms(const google::protobuf::Timestamp& ts);
 google::protobuf::Timestamp from_ms(int64_t ms);
 

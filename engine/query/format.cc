@@ -116,19 +116,17 @@ std::string human(double seconds, uint32_t count) {
   return buf;
 }
 
-std::string pad(const std::string& s, size_t width, bool right) {
-  // Count UTF-8 code points, not bytes, so Dutch names line up.
-  size_t len = 0;
-  for (unsigned char c : s) len += (c & 0xc0) != 0x80;
-  if (len >= width) return s;
-  return right ? std::string(width - len, ' ') + s : s + std::string(width - len, ' ');
-}
-
-// Display width in code points.
+// Display width in UTF-8 code points, not bytes, so Dutch names line up.
 size_t text_width(const std::string& s) {
   size_t len = 0;
   for (unsigned char c : s) len += (c & 0xc0) != 0x80;
   return len;
+}
+
+std::string pad(const std::string& s, size_t width, bool right) {
+  const size_t len = text_width(s);
+  if (len >= width) return s;
+  return right ? std::string(width - len, ' ') + s : s + std::string(width - len, ' ');
 }
 
 // A duration measure without a norm has statistics but no share.

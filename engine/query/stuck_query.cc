@@ -10,7 +10,7 @@
 namespace ketenflow::query {
 namespace {
 
-constexpr double kDayMs = 86'400'000.0;
+constexpr double kDayMs = model::kMsPerDay;
 
 // The smallest norm on a transition out of `stage`, and where it leads.
 std::optional<std::pair<double, int>> exit_norm(const model::ChainModel& chain, int stage) {
