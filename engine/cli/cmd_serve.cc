@@ -12,6 +12,7 @@
 
 #include "cli/command.h"
 #include "cli/common.h"
+#include "cli/serve_http.h"
 #include "http/server.h"
 #include "kafka/event_source.h"
 #include "kpi/histogram.h"
@@ -35,7 +36,8 @@ struct ServeArgs {
   std::string tokens;
   std::string audit;
   uint32_t k = 10;
-  int http_threads = 64;
+  int http_threads = 16;
+  http::ServerOptions http_limits;
 };
 
 // SIGTERM / SIGINT set `stop`; handled by sigwait in a thread of our own, so
@@ -103,7 +105,7 @@ int run_serve(const ServeArgs& args) {
   kafka::ConsumeProbe probe;
   std::unique_ptr<http::ApiServer> server;
   if (!args.http.empty()) {
-    http::ServerOptions http_options;
+    http::ServerOptions http_options = args.http_limits;
     http_options.address = args.http;
     http_options.tokens_file = args.tokens.empty() ? args.data + "/tokens" : args.tokens;
     http_options.audit_file = args.audit.empty() ? args.data + "/audit.log" : args.audit;
@@ -201,10 +203,10 @@ void add_serve_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--k", args->k, "Analysts see counts below k as \"<k\"")
       ->capture_default_str()
       ->check(CLI::Range(1, 1000));
-  cmd->add_option("--http-threads", args->http_threads,
-                  "HTTP worker threads (one per open connection)")
+  cmd->add_option("--http-threads", args->http_threads, "HTTP worker threads answering requests")
       ->capture_default_str()
       ->check(CLI::Range(1, 1024));
+  add_http_limit_options(cmd, args->http_limits);
   cmd->callback([args, &exit_code] { exit_code = run_serve(*args); });
 }
 

@@ -76,6 +76,17 @@ ApiReply error_reply(int status, const std::string& code, const std::string& mes
   return {status, "application/json", query::to_json(error, false) + "\n"};
 }
 
+ApiReply query_failed(const ApiContext& context, const std::string& error) {
+  if (context.budget != nullptr) {
+    if (auto spent = context.budget->spent()) {
+      return error_reply(
+          503, spent->why == query::Budget::Why::kCallerGone ? "client_gone" : "over_budget",
+          spent->message);
+    }
+  }
+  return error_reply(500, "internal", error);
+}
+
 ApiReply bad_parameter(const std::string& parameter, const std::string& message) {
   return error_reply(400, "bad_parameter", parameter + ": " + message, parameter);
 }

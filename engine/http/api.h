@@ -21,6 +21,7 @@
 #include "http/tokens.h"
 #include "model/chain.h"
 #include "model/result.h"
+#include "query/budget.h"
 #include "query/kpi_query.h"
 #include "store/store.h"
 
@@ -42,6 +43,8 @@ struct ApiContext {
   const ServerProbe& probe;
   // Analysts see counts below k as "<k".
   uint32_t k = 10;
+  // The request's time budget and its client's presence; queries poll it.
+  const query::Budget* budget = nullptr;
 };
 
 struct ApiRequest {
@@ -74,6 +77,11 @@ ApiReply report_reply(const ApiContext& context, const ApiRequest& request,
 // The chain named by {id}, or the 404 reply.
 const model::ChainModel* find_chain(const ApiContext& context, const ApiRequest& request);
 ApiReply unknown_chain(const ApiRequest& request);
+
+// The reply for a query that failed with `error`: 503 with the budget's
+// reason when the request's budget is spent (code over_budget or
+// client_gone), else 500.
+ApiReply query_failed(const ApiContext& context, const std::string& error);
 
 // The 400 reply naming the query parameter at fault.
 ApiReply bad_parameter(const std::string& parameter, const std::string& message);

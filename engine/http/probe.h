@@ -1,5 +1,7 @@
-// The HTTP server's probe: requests by route and status, and a latency
-// histogram per route, rendered in the Prometheus text format. Thread-safe.
+// The HTTP server's probe: requests by route and status, a latency histogram
+// per route, requests stopped before their answer (budget spent, client
+// gone, workers busy), connections closed by the server's limits and the
+// connections open, rendered in the Prometheus text format. Thread-safe.
 #pragma once
 
 #include <array>
@@ -18,7 +20,14 @@ class ServerProbe {
                                                      0.05,   0.1,   0.25,   0.5,   1.0,  2.5};
 
   void record(const std::string& route, int status, double seconds);
-  // ketenflow_http_requests_total and ketenflow_http_request_seconds.
+  // reason: over_budget, client_gone, busy.
+  void stopped(const std::string& reason);
+  // reason: head_timeout, per_client_limit, connection_limit, idle_evicted.
+  void closed(const std::string& reason);
+  void set_open_connections(int64_t n);
+  // ketenflow_http_requests_total, ketenflow_http_request_seconds,
+  // ketenflow_http_requests_stopped_total, ketenflow_http_connections_closed_total
+  // and ketenflow_http_connections_open.
   std::string render() const;
 
  private:
@@ -30,6 +39,9 @@ class ServerProbe {
   mutable std::mutex mu_;
   std::map<std::pair<std::string, int>, uint64_t> requests_;
   std::map<std::string, Latency> latency_;
+  std::map<std::string, uint64_t> stopped_;
+  std::map<std::string, uint64_t> closed_;
+  int64_t open_ = 0;
 };
 
 }  // namespace ketenflow::http

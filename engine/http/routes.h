@@ -22,6 +22,8 @@ struct Route {
   std::vector<std::string> params;
   // Aggregate routes whose answers may be cached (reply_cache.h).
   bool cached = false;
+  // Client-level routes: a read refused for the caller's role is audited too.
+  bool audited = false;
 };
 
 const std::vector<Route>& routes();

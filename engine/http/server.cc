@@ -1,13 +1,25 @@
 #include "http/server.h"
 
+#include <poll.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 
+#include <algorithm>
+#include <array>
 #include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <list>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <unordered_map>
 
-#include <httplib.h>
+#include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 
 #include "http/reply_cache.h"
 #include "http/routes.h"
@@ -15,7 +27,14 @@
 namespace ketenflow::http {
 namespace {
 
+namespace net = boost::asio;
+namespace ssl = boost::asio::ssl;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = boost::asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
+using Request = bhttp::request<bhttp::string_body>;
+using Response = bhttp::response<bhttp::string_body>;
 
 int64_t wall_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -34,7 +53,7 @@ class TokenSet {
     return reload_locked();
   }
 
-  std::optional<Caller> find(std::string_view token) {
+  std::optional<TokenEntry> find(std::string_view token) {
     const std::string hash = hash_token(token);
     // The file's identity is read outside the lock: every request checks it,
     // only a change takes the lock to read the file again.
@@ -68,13 +87,13 @@ class TokenSet {
     if (!entries) return Error{entries.error()};
     stamp_ = before;
     by_hash_.clear();
-    for (auto& e : *entries) by_hash_[e.hash] = std::move(e.caller);
+    for (auto& e : *entries) by_hash_[e.hash] = std::move(e);
     return ok_status();
   }
 
   std::string path_;
   std::mutex mu_;
-  std::unordered_map<std::string, Caller> by_hash_;
+  std::unordered_map<std::string, TokenEntry> by_hash_;
   FileStamp stamp_;
 };
 
@@ -85,6 +104,145 @@ bool allowed(const Route& route, Role role) {
   }
   return false;
 }
+
+// A fixed pool of threads running handlers off a bounded queue.
+class WorkerPool {
+ public:
+  WorkerPool(int threads, size_t max_queue) : max_queue_(max_queue) {
+    for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { run(); });
+  }
+  ~WorkerPool() { stop(); }
+
+  // False when the queue is full (the caller answers 503).
+  bool submit(std::function<void()> job) {
+    {
+      std::lock_guard lock(mu_);
+      if (stopping_ || queue_.size() >= max_queue_) return false;
+      queue_.push_back(std::move(job));
+    }
+    ready_.notify_one();
+    return true;
+  }
+
+  // Lets running jobs finish, drops the queued ones, joins.
+  void stop() {
+    std::deque<std::function<void()>> dropped;
+    {
+      std::lock_guard lock(mu_);
+      stopping_ = true;
+      dropped.swap(queue_);
+    }
+    ready_.notify_all();
+    for (auto& t : threads_) {
+      if (t.joinable()) t.join();
+    }
+  }
+
+ private:
+  void run() {
+    for (;;) {
+      std::function<void()> job;
+      {
+        std::unique_lock lock(mu_);
+        ready_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+        if (stopping_) return;
+        job = std::move(queue_.front());
+        queue_.pop_front();
+      }
+      job();
+    }
+  }
+
+  size_t max_queue_;
+  std::mutex mu_;
+  std::condition_variable ready_;
+  std::deque<std::function<void()>> queue_;
+  bool stopping_ = false;
+  std::vector<std::thread> threads_;
+};
+
+// True once the peer has closed or reset the connection (also with unread
+// bytes pending): what a worker polls to stop work nobody waits for.
+bool peer_gone(int fd) {
+  pollfd p{fd, POLLRDHUP, 0};
+  if (::poll(&p, 1, 0) < 0) return false;
+  return (p.revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL)) != 0;
+}
+
+int hex_digit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// %XX decoding (and '+' as a space in query strings); nullopt when malformed.
+std::optional<std::string> percent_decode(std::string_view text, bool plus_is_space) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '%') {
+      if (i + 2 >= text.size()) return std::nullopt;
+      const int hi = hex_digit(text[i + 1]), lo = hex_digit(text[i + 2]);
+      if (hi < 0 || lo < 0) return std::nullopt;
+      out.push_back(static_cast<char>(hi * 16 + lo));
+      i += 2;
+    } else if (c == '+' && plus_is_space) {
+      out.push_back(' ');
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
+// What a handler needs of an HTTP request, away from the library's types.
+struct Incoming {
+  std::string path;
+  std::vector<std::pair<std::string, std::string>> params;
+  std::string authorization;
+  bool no_cache = false;
+};
+
+// Null when the target is malformed.
+std::optional<Incoming> parse_incoming(const Request& req) {
+  Incoming in;
+  const std::string_view target(req.target().data(), req.target().size());
+  const size_t q = target.find('?');
+  auto path = percent_decode(target.substr(0, q), false);
+  if (!path || path->empty() || path->front() != '/') return std::nullopt;
+  in.path = std::move(*path);
+  if (q != std::string_view::npos) {
+    std::string_view query = target.substr(q + 1);
+    while (!query.empty()) {
+      const size_t amp = query.find('&');
+      const std::string_view pair = query.substr(0, amp);
+      query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+      if (pair.empty()) continue;
+      const size_t eq = pair.find('=');
+      auto name = percent_decode(pair.substr(0, eq), true);
+      auto value = percent_decode(
+          eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1), true);
+      if (!name || !value) return std::nullopt;
+      in.params.emplace_back(std::move(*name), std::move(*value));
+    }
+  }
+  if (auto it = req.find(bhttp::field::authorization); it != req.end()) {
+    in.authorization = std::string(it->value().data(), it->value().size());
+  }
+  if (auto it = req.find(bhttp::field::cache_control); it != req.end()) {
+    in.no_cache = it->value() == "no-cache";
+  }
+  return in;
+}
+
+// An open connection, as the server's limits see it. Lives on the I/O thread.
+struct Connection {
+  virtual ~Connection() = default;
+  virtual bool idle() const = 0;
+  virtual void close() = 0;
+};
 
 }  // namespace
 
@@ -97,7 +255,8 @@ struct ApiServer::State {
         options(options),
         access_log(std::move(access_log)),
         audit(std::move(audit)),
-        tokens(options.tokens_file) {}
+        tokens(options.tokens_file),
+        workers(options.threads, options.max_queue) {}
 
   const store::Store& store;
   std::vector<model::ChainModel> chains;
@@ -108,11 +267,21 @@ struct ApiServer::State {
   ServerProbe probe;
   TokenSet tokens;
   ReplyCache cache;
-  httplib::Server server;
-  std::thread thread;
+  WorkerPool workers;
   std::string url;
+  std::optional<ssl::context> tls;
+  // I/O-thread state: open connections (oldest first) and per address.
+  std::list<Connection*> open;
+  std::unordered_map<std::string, int> per_client;
+  // Declared last: destroyed first, with the connections it still holds,
+  // while everything above is alive.
+  net::io_context io{1};
+  tcp::acceptor acceptor{io};
+  net::steady_timer accept_retry{io};
+  std::thread io_thread;
 
-  ApiReply answer(const httplib::Request& req, std::string& route_name, int64_t& stale_ms) {
+  ApiReply answer(const Incoming& req, const query::Budget& budget, std::string& route_name,
+                  int64_t& stale_ms) {
     std::map<std::string, std::string> segments;
     const Route* route = match_route(req.path, segments);
     if (route == nullptr) {
@@ -122,18 +291,35 @@ struct ApiServer::State {
     route_name = route->pattern;
     ApiRequest request{route->pattern, std::move(segments), {}, {}, wall_ms()};
     if (route->needs_token) {
-      const std::string header = req.get_header_value("Authorization");
       constexpr std::string_view kBearer = "Bearer ";
-      if (!header.starts_with(kBearer)) {
+      if (!req.authorization.starts_with(kBearer)) {
         return error_reply(401, "unauthorized", "send Authorization: Bearer TOKEN");
       }
-      auto caller = tokens.find(std::string_view(header).substr(kBearer.size()));
-      if (!caller) return error_reply(401, "unauthorized", "unknown token");
-      request.caller = std::move(*caller);
+      auto entry = tokens.find(std::string_view(req.authorization).substr(kBearer.size()));
+      if (!entry) return error_reply(401, "unauthorized", "unknown token");
+      if (entry->expires_ms != 0 && entry->expires_ms <= request.now_ms) {
+        return error_reply(401, "unauthorized", "the token has expired");
+      }
+      request.caller = std::move(entry->caller);
       if (!allowed(*route, request.caller.role)) {
-        return error_reply(403, "forbidden",
-                           std::string("role ") + std::string(role_name(request.caller.role)) +
-                               " may not read " + route->pattern);
+        ApiReply refused =
+            error_reply(403, "forbidden",
+                        std::string("role ") + std::string(role_name(request.caller.role)) +
+                            " may not read " + route->pattern);
+        if (route->audited) {
+          // A refused client-level read is audited like any other.
+          AuditEntry audit_entry{request.now_ms, &request.caller, route->pattern, {}, {}, 403};
+          if (auto id = request.path.find("id"); id != request.path.end()) {
+            audit_entry.chain = id->second;
+          }
+          if (auto ref = request.path.find("ref"); ref != request.path.end()) {
+            audit_entry.clients.push_back(ref->second);
+          }
+          if (auto written = audit->write(audit_entry); !written) {
+            return error_reply(500, "internal", written.error());
+          }
+        }
+        return refused;
       }
     }
     for (const auto& [name, value] : req.params) {
@@ -142,7 +328,13 @@ struct ApiServer::State {
       }
       request.query[name] = value;
     }
-    const ApiContext context{store, chains, *audit, host, probe, options.k};
+    // Waited past its budget for a worker: not started at all. Probes and
+    // the dashboard's files always answer.
+    if (auto spent = route->needs_token ? budget.spent() : std::nullopt) {
+      const bool gone = spent->why == query::Budget::Why::kCallerGone;
+      return error_reply(503, gone ? "client_gone" : "over_budget", spent->message);
+    }
+    const ApiContext context{store, chains, *audit, host, probe, options.k, &budget};
     if (!route->cached) return route->handler(context, request);
     // Same answer for the same route, parameters, disclosure and hour (the
     // measures' "today" moves with the clock).
@@ -150,34 +342,290 @@ struct ApiServer::State {
                       (request.caller.role == Role::kAnalyst ? "analyst" : "full") + "\n" +
                       std::to_string(request.now_ms / 3'600'000);
     for (const auto& [name, value] : request.query) key += "\n" + name + "=" + value;
-    if (req.get_header_value("Cache-Control") == "no-cache") {
-      return route->handler(context, request);
-    }
+    if (req.no_cache) return route->handler(context, request);
     auto cached = cache.get(key, store.db()->GetLatestSequenceNumber(), request.now_ms,
                             [&] { return route->handler(context, request); });
     stale_ms = cached.stale_ms;
     return std::move(cached.reply);
   }
 
-  void handle(const httplib::Request& req, httplib::Response& res) {
+  // Runs on a worker: the answer as an HTTP response.
+  Response handle(const Request& req, const query::Budget& budget) {
     const auto started = Clock::now();
-    std::string route_name;
+    std::string route_name = "unmatched";
     int64_t stale_ms = 0;
-    ApiReply reply = answer(req, route_name, stale_ms);
-    res.status = reply.status;
-    if (stale_ms > 0) res.set_header("X-Ketenflow-Stale-Ms", std::to_string(stale_ms));
-    if (reply.status == 401) res.set_header("WWW-Authenticate", "Bearer");
-    res.set_header("Cache-Control", "no-store");
-    res.set_header("X-Content-Type-Options", "nosniff");
-    res.set_content(std::move(reply.body), reply.content_type);
+    ApiReply reply;
+    if (req.method() != bhttp::verb::get) {
+      reply = error_reply(405, "method_not_allowed", "the API is read-only: use GET");
+    } else if (auto incoming = parse_incoming(req)) {
+      reply = answer(*incoming, budget, route_name, stale_ms);
+    } else {
+      reply = error_reply(400, "bad_request", "malformed request target");
+    }
+    if (reply.status == 503) {
+      if (auto spent = budget.spent()) {
+        probe.stopped(spent->why == query::Budget::Why::kCallerGone ? "client_gone"
+                                                                    : "over_budget");
+      }
+    }
+    Response res{static_cast<bhttp::status>(reply.status), req.version()};
+    if (stale_ms > 0) res.set("X-Ketenflow-Stale-Ms", std::to_string(stale_ms));
+    if (reply.status == 401) res.set(bhttp::field::www_authenticate, "Bearer");
+    res.set(bhttp::field::cache_control, "no-store");
+    res.set("X-Content-Type-Options", "nosniff");
+    res.set(bhttp::field::content_type, reply.content_type);
+    res.body() = std::move(reply.body);
+    res.keep_alive(req.keep_alive());
+    res.prepare_payload();
     const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
     probe.record(route_name, reply.status, seconds);
     if (access_log) {
-      access_log(req.method + " " + route_name + " " + std::to_string(reply.status) + " " +
+      access_log(std::string(req.method_string()) + " " + route_name + " " +
+                 std::to_string(reply.status) + " " +
                  std::to_string(static_cast<int>(seconds * 1e6) / 1000.0) + " ms");
     }
+    return res;
   }
+
+  // An answer made without a worker (413, 400, 503 busy).
+  static Response plain_reply(int status, const std::string& code, const std::string& message,
+                              unsigned version) {
+    ApiReply reply = error_reply(status, code, message);
+    Response res{static_cast<bhttp::status>(status), version};
+    res.set(bhttp::field::cache_control, "no-store");
+    res.set(bhttp::field::content_type, reply.content_type);
+    res.body() = std::move(reply.body);
+    res.keep_alive(false);
+    res.prepare_payload();
+    return res;
+  }
+
+  void accept();
+  void admit(tcp::socket socket);
 };
+
+namespace {
+
+template <typename Stream>
+class Session : public Connection, public std::enable_shared_from_this<Session<Stream>> {
+ public:
+  static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
+
+  template <typename... Args>
+  Session(ApiServer::State& state, std::string client, Args&&... args)
+      : state_(state), client_(std::move(client)), stream_(std::forward<Args>(args)...) {
+    where_ = state_.open.insert(state_.open.end(), this);
+    ++state_.per_client[client_];
+    state_.probe.set_open_connections(static_cast<int64_t>(state_.open.size()));
+  }
+  ~Session() override {
+    state_.open.erase(where_);
+    if (auto it = state_.per_client.find(client_); it != state_.per_client.end()) {
+      if (--it->second <= 0) state_.per_client.erase(it);
+    }
+    state_.probe.set_open_connections(static_cast<int64_t>(state_.open.size()));
+  }
+
+  void start() {
+    if constexpr (kTls) {
+      lowest().expires_after(std::chrono::milliseconds(state_.options.head_timeout_ms));
+      stream_.async_handshake(ssl::stream_base::server,
+                              [self = this->shared_from_this()](beast::error_code ec) {
+                                if (ec) {
+                                  if (ec == beast::error::timeout) {
+                                    self->state_.probe.closed("head_timeout");
+                                  }
+                                  return;
+                                }
+                                self->read_head();
+                              });
+    } else {
+      read_head();
+    }
+  }
+
+  bool idle() const override { return idle_; }
+  void close() override {
+    beast::error_code ec;
+    lowest().socket().close(ec);
+  }
+
+ private:
+  beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
+  const beast::tcp_stream& lowest() const { return beast::get_lowest_layer(stream_); }
+
+  // Between requests: wait for the next one's first byte, for the idle time.
+  void wait_for_request() {
+    if (buffer_.size() > 0) return read_head();
+    idle_ = true;
+    idle_timer_.expires_after(std::chrono::milliseconds(state_.options.idle_timeout_ms));
+    idle_timer_.async_wait([self = this->shared_from_this()](beast::error_code ec) {
+      if (!ec) self->close();
+    });
+    lowest().socket().async_wait(tcp::socket::wait_read,
+                                 [self = this->shared_from_this()](beast::error_code ec) {
+                                   self->idle_ = false;
+                                   self->idle_timer_.cancel();
+                                   if (ec) return;
+                                   self->read_head();
+                                 });
+  }
+
+  // The whole head (and body) within the head deadline, however slowly it
+  // trickles in.
+  void read_head() {
+    parser_.emplace();
+    parser_->header_limit(static_cast<uint32_t>(state_.options.max_request_bytes));
+    parser_->body_limit(state_.options.max_request_bytes);
+    lowest().expires_after(std::chrono::milliseconds(state_.options.head_timeout_ms));
+    bhttp::async_read(
+        stream_, buffer_, *parser_,
+        [self = this->shared_from_this()](beast::error_code ec, size_t) { self->on_read(ec); });
+  }
+
+  void on_read(beast::error_code ec) {
+    if (ec == beast::error::timeout) {
+      state_.probe.closed("head_timeout");
+      return;
+    }
+    if (ec == bhttp::error::body_limit || ec == bhttp::error::header_limit) {
+      return write(
+          State::plain_reply(413, "too_large",
+                             "requests are limited to " +
+                                 std::to_string(state_.options.max_request_bytes) + " bytes",
+                             11),
+          true);
+    }
+    if (ec == bhttp::error::end_of_stream || ec == net::error::operation_aborted ||
+        ec == net::error::eof || ec == net::error::connection_reset) {
+      return;
+    }
+    if (ec) {
+      // Not HTTP: say so once and close.
+      return write(State::plain_reply(400, "bad_request", "malformed HTTP request", 11), true);
+    }
+    lowest().expires_never();
+    auto request = std::make_shared<Request>(parser_->release());
+    const int fd = lowest().socket().native_handle();
+    auto budget = std::make_shared<query::Budget>();
+    budget->budget_ms = state_.options.budget_ms;
+    budget->deadline = Clock::now() + std::chrono::milliseconds(state_.options.budget_ms);
+    budget->caller_gone = [fd] { return peer_gone(fd); };
+    auto self = this->shared_from_this();
+    State* state = &state_;
+    const bool queued = state_.workers.submit([self, request, budget, state]() mutable {
+      auto response = std::make_shared<Response>(state->handle(*request, *budget));
+      Session* s = self.get();
+      net::post(s->lowest().get_executor(), [self = std::move(self), response]() mutable {
+        self->write(std::move(*response), false);
+      });
+    });
+    if (!queued) {
+      state_.probe.stopped("busy");
+      write(State::plain_reply(503, "busy", "the server is busy: try again shortly",
+                               request->version()),
+            true);
+    }
+  }
+
+  // `finish`: close after writing (errors, 413), draining what the client
+  // still sends so it reads the answer instead of a reset.
+  void write(Response response, bool finish) {
+    response_ = std::make_shared<Response>(std::move(response));
+    if (finish) response_->keep_alive(false);
+    lowest().expires_after(std::chrono::seconds(state_.options.timeout_seconds));
+    bhttp::async_write(stream_, *response_,
+                       [self = this->shared_from_this()](beast::error_code ec, size_t) {
+                         if (ec) return;
+                         const bool keep = self->response_->keep_alive();
+                         self->response_.reset();
+                         if (keep) return self->wait_for_request();
+                         self->shut_down();
+                       });
+  }
+
+  void shut_down() {
+    lowest().expires_after(std::chrono::seconds(1));
+    if constexpr (kTls) {
+      stream_.async_shutdown([self = this->shared_from_this()](beast::error_code) {});
+    } else {
+      beast::error_code ec;
+      lowest().socket().shutdown(tcp::socket::shutdown_send, ec);
+      drain();
+    }
+  }
+
+  void drain() {
+    lowest().async_read_some(net::buffer(drain_buffer_),
+                             [self = this->shared_from_this()](beast::error_code ec, size_t) {
+                               if (!ec) self->drain();
+                             });
+  }
+
+  using State = ApiServer::State;
+  State& state_;
+  std::string client_;
+  Stream stream_;
+  std::list<Connection*>::iterator where_;
+  beast::flat_buffer buffer_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  std::shared_ptr<Response> response_;
+  net::steady_timer idle_timer_{lowest().get_executor()};
+  bool idle_ = false;
+  std::array<char, 4096> drain_buffer_{};
+};
+
+}  // namespace
+
+void ApiServer::State::accept() {
+  acceptor.async_accept(io, [this](beast::error_code ec, tcp::socket socket) {
+    if (ec == net::error::operation_aborted) return;
+    if (ec) {
+      // Out of file descriptors and the like: try again shortly.
+      accept_retry.expires_after(std::chrono::milliseconds(50));
+      accept_retry.async_wait([this](beast::error_code e) {
+        if (!e) accept();
+      });
+      return;
+    }
+    admit(std::move(socket));
+    accept();
+  });
+}
+
+void ApiServer::State::admit(tcp::socket socket) {
+  beast::error_code ec;
+  const auto remote = socket.remote_endpoint(ec);
+  if (ec) return;
+  std::string client = remote.address().to_string();
+  if (options.max_per_client > 0) {
+    auto it = per_client.find(client);
+    if (it != per_client.end() && it->second >= options.max_per_client) {
+      probe.closed("per_client_limit");
+      return;  // the socket closes here
+    }
+  }
+  if (options.max_connections > 0 && open.size() >= static_cast<size_t>(options.max_connections)) {
+    // Make room by closing the longest-open idle keep-alive connection.
+    auto idle = std::find_if(open.begin(), open.end(), [](Connection* c) { return c->idle(); });
+    if (idle == open.end()) {
+      probe.closed("connection_limit");
+      return;
+    }
+    probe.closed("idle_evicted");
+    (*idle)->close();
+  }
+  socket.set_option(tcp::no_delay(true), ec);
+  if (tls) {
+    auto session = std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(
+        *this, std::move(client), std::move(socket), *tls);
+    session->start();
+  } else {
+    auto session =
+        std::make_shared<Session<beast::tcp_stream>>(*this, std::move(client), std::move(socket));
+    session->start();
+  }
+}
 
 Result<std::unique_ptr<ApiServer>> ApiServer::start(const store::Store& store,
                                                     std::vector<model::ChainModel> chains,
@@ -185,13 +633,19 @@ Result<std::unique_ptr<ApiServer>> ApiServer::start(const store::Store& store,
                                                     AccessLog access_log) {
   const auto colon = options.address.rfind(':');
   if (colon == std::string::npos) return Error{"--http: expected HOST:PORT"};
-  const std::string host_name = options.address.substr(0, colon);
+  std::string host_name = options.address.substr(0, colon);
   int port = -1;
   try {
     port = std::stoi(options.address.substr(colon + 1));
   } catch (...) {
   }
   if (port < 0 || port > 65535) return Error{"--http: bad port in " + options.address};
+  if (host_name.size() > 2 && host_name.front() == '[' && host_name.back() == ']') {
+    host_name = host_name.substr(1, host_name.size() - 2);
+  }
+  if (options.tls_cert.empty() != options.tls_key.empty()) {
+    return Error{"--tls-cert and --tls-key go together"};
+  }
 
   auto audit = AuditLog::open(options.audit_file);
   if (!audit) return Error{audit.error()};
@@ -199,45 +653,61 @@ Result<std::unique_ptr<ApiServer>> ApiServer::start(const store::Store& store,
                                        std::move(access_log), std::move(*audit));
   if (auto loaded = state->tokens.load(); !loaded) return Error{loaded.error()};
 
-  httplib::Server& server = state->server;
-  const int threads = options.threads;
-  server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
-  server.set_payload_max_length(options.max_request_bytes);
-  server.set_read_timeout(options.timeout_seconds, 0);
-  server.set_write_timeout(options.timeout_seconds, 0);
-  server.set_keep_alive_timeout(5);
-  // cpp-httplib closes a connection after 5 requests by default; reconnecting
-  // clients then queue on its small listen backlog (SYN retried after 1 s).
-  server.set_keep_alive_max_count(10000);
-  // Headers and body go out in separate writes: without TCP_NODELAY, Nagle's
-  // algorithm holds the body until the client's delayed ACK (~40 ms).
-  server.set_tcp_nodelay(true);
-  State* s = state.get();
-  server.Get(".*",
-             [s](const httplib::Request& req, httplib::Response& res) { s->handle(req, res); });
-  const auto not_allowed = [](const httplib::Request&, httplib::Response& res) {
-    ApiReply reply = error_reply(405, "method_not_allowed", "the API is read-only: use GET");
-    res.status = reply.status;
-    res.set_content(reply.body, reply.content_type);
-  };
-  server.Post(".*", not_allowed);
-  server.Put(".*", not_allowed);
-  server.Delete(".*", not_allowed);
-  server.Patch(".*", not_allowed);
+  if (!options.tls_cert.empty()) {
+    state->tls.emplace(ssl::context::tls_server);
+    state->tls->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                            ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
+                            ssl::context::no_tlsv1_1 | ssl::context::single_dh_use);
+    beast::error_code ec;
+    state->tls->use_certificate_chain_file(options.tls_cert, ec);
+    if (ec) return Error{"--tls-cert: cannot use " + options.tls_cert + ": " + ec.message()};
+    state->tls->use_private_key_file(options.tls_key, ssl::context::pem, ec);
+    if (ec) return Error{"--tls-key: cannot use " + options.tls_key + ": " + ec.message()};
+  }
 
-  const int bound = port == 0 ? server.bind_to_any_port(host_name)
-                              : (server.bind_to_port(host_name, port) ? port : -1);
-  if (bound < 0) return Error{"--http: cannot listen on " + options.address};
-  state->url = "http://" + host_name + ":" + std::to_string(bound);
-  state->thread = std::thread([s] { s->server.listen_after_bind(); });
+  beast::error_code ec;
+  tcp::resolver resolver(state->io);
+  const auto endpoints =
+      resolver.resolve(host_name, std::to_string(port), tcp::resolver::numeric_service, ec);
+  if (ec || endpoints.empty()) {
+    return Error{"--http: cannot resolve " + host_name + (ec ? ": " + ec.message() : "")};
+  }
+  const tcp::endpoint endpoint = endpoints.begin()->endpoint();
+  tcp::acceptor& acceptor = state->acceptor;
+  const std::string where = "--http: cannot listen on " + options.address + ": ";
+  acceptor.open(endpoint.protocol(), ec);
+  if (ec) return Error{where + ec.message()};
+  // SO_REUSEADDR only (restart while old connections linger in TIME_WAIT);
+  // never SO_REUSEPORT, so a second server on the port fails here.
+  acceptor.set_option(net::socket_base::reuse_address(true), ec);
+  acceptor.bind(endpoint, ec);
+  if (ec == net::error::address_in_use) return Error{where + "address in use"};
+  if (ec) return Error{where + ec.message()};
+  acceptor.listen(net::socket_base::max_listen_connections, ec);
+  if (ec) return Error{where + ec.message()};
+
+  const uint16_t bound = acceptor.local_endpoint().port();
+  const std::string shown = endpoint.address().is_v6() ? "[" + host_name + "]" : host_name;
+  state->url =
+      std::string(state->tls ? "https" : "http") + "://" + shown + ":" + std::to_string(bound);
+  State* s = state.get();
+  s->accept();
+  s->io_thread = std::thread([s] { s->io.run(); });
   return std::unique_ptr<ApiServer>(new ApiServer(std::move(state)));
 }
 
 ApiServer::ApiServer(std::unique_ptr<State> state) : state_(std::move(state)) {}
 
 ApiServer::~ApiServer() {
-  state_->server.stop();
-  if (state_->thread.joinable()) state_->thread.join();
+  // Stop the I/O thread first, then the workers (their answers are posted to
+  // the stopped I/O context and dropped with it, connections and all).
+  net::post(state_->io, [s = state_.get()] {
+    beast::error_code ec;
+    s->acceptor.close(ec);
+  });
+  state_->io.stop();
+  if (state_->io_thread.joinable()) state_->io_thread.join();
+  state_->workers.stop();
 }
 
 const std::string& ApiServer::url() const { return state_->url; }

@@ -1,10 +1,18 @@
 // The HTTP server: the API (README "HTTP API and dashboard") and the
-// dashboard, answered from the engine's own store handle on a pool of worker
-// threads while ingest writes on another.
+// dashboard, answered from the engine's own store handle while ingest writes
+// on another thread.
+//
+// Connections are served asynchronously (Boost.Beast on one I/O thread), so
+// an open connection costs a socket, not a thread: slow or idle clients
+// cannot hold the workers. A request head must arrive whole within a
+// deadline; connections per client address and in all are bounded. Each
+// complete request is answered by a bounded pool of worker threads within a
+// time budget, and its work stops when its client goes away.
 //
 // Every request is matched against the route table (routes.h), checked for
 // its token and role, and answered by its handler; the access log gets the
-// route pattern — never the path, which may hold a client ref.
+// route pattern — never the path, which may hold a client ref. Optionally
+// HTTPS (OpenSSL).
 #pragma once
 
 #include <cstdint>
@@ -26,11 +34,27 @@ struct ServerOptions {
   std::string tokens_file;
   std::string audit_file;
   uint32_t k = 10;
-  // Worker threads; each serves one connection at a time (keep-alive).
-  int threads = 64;
-  // Longest request line + headers + body, and socket read/write timeout.
+  // Worker threads that run handlers (connections do not hold them).
+  int threads = 16;
+  // Requests waiting for a worker; past it a request gets 503.
+  size_t max_queue = 1024;
+  // Longest request line + headers + body (413 past it).
   size_t max_request_bytes = 16 * 1024;
+  // The whole request head (and body) must arrive within this.
+  int head_timeout_ms = 10'000;
+  // A keep-alive connection waiting for its next request is closed after
+  // this; also when the connection limit is reached and a new one comes.
+  int idle_timeout_ms = 30'000;
+  // Writing an answer.
   int timeout_seconds = 10;
+  // Each request's budget: past it the answer is 503 (over_budget).
+  int budget_ms = 10'000;
+  // Open connections per client address (0: no limit) and in all.
+  int max_per_client = 64;
+  int max_connections = 4096;
+  // PEM files; both given: HTTPS only.
+  std::string tls_cert;
+  std::string tls_key;
 };
 
 // One line per request for the access log.
@@ -38,7 +62,8 @@ using AccessLog = std::function<void(const std::string& line)>;
 
 class ApiServer {
  public:
-  // Binds and starts serving on background threads. `chains` are copied.
+  // Binds and starts serving on background threads. `chains` are copied. An
+  // error when the address is in use (no port sharing) or TLS files are bad.
   static Result<std::unique_ptr<ApiServer>> start(const store::Store& store,
                                                   std::vector<model::ChainModel> chains,
                                                   HostProbe host, const ServerOptions& options,
@@ -48,7 +73,7 @@ class ApiServer {
   ApiServer(const ApiServer&) = delete;
   ApiServer& operator=(const ApiServer&) = delete;
 
-  // "http://HOST:PORT".
+  // "http://HOST:PORT" (or https).
   const std::string& url() const;
 
   struct State;

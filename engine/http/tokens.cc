@@ -10,11 +10,13 @@
 #include <fstream>
 #include <sstream>
 
+#include "model/time.h"
+
 namespace ketenflow::http {
 namespace {
 
 constexpr std::string_view kHeader =
-    "# ketenflow API tokens: sha256(token) <TAB> name <TAB> role <TAB> partner\n";
+    "# ketenflow API tokens: sha256(token) <TAB> name <TAB> role <TAB> partner <TAB> expires\n";
 
 std::string hex(const unsigned char* bytes, size_t n) {
   static constexpr char kDigits[] = "0123456789abcdef";
@@ -47,7 +49,9 @@ Status write_tokens(const std::string& path, const std::vector<TokenEntry>& entr
   std::string text(kHeader);
   for (const TokenEntry& e : entries) {
     text += e.hash + "\t" + e.caller.name + "\t" + std::string(role_name(e.caller.role)) + "\t" +
-            e.caller.partner + "\n";
+            e.caller.partner;
+    if (e.expires_ms != 0) text += "\t" + model::format_instant(e.expires_ms);
+    text += "\n";
   }
   const std::string tmp = path + ".tmp";
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
@@ -101,8 +105,8 @@ Result<std::vector<TokenEntry>> read_tokens(const std::string& path) {
     if (line.empty() || line[0] == '#') continue;
     const std::string where = path + ":" + std::to_string(number) + ": ";
     auto fields = split_tabs(line);
-    if (fields.size() < 3 || fields.size() > 4) {
-      return Error{where + "expected hash, name, role and partner separated by tabs"};
+    if (fields.size() < 3 || fields.size() > 5) {
+      return Error{where + "expected hash, name, role, partner and expiry separated by tabs"};
     }
     if (fields[0].size() != 64 ||
         fields[0].find_first_not_of("0123456789abcdef") != std::string::npos) {
@@ -110,7 +114,14 @@ Result<std::vector<TokenEntry>> read_tokens(const std::string& path) {
     }
     auto role = parse_role(fields[2]);
     if (!role) return Error{where + role.error()};
-    TokenEntry entry{fields[0], {fields[1], *role, fields.size() == 4 ? fields[3] : ""}};
+    TokenEntry entry{fields[0], {fields[1], *role, fields.size() >= 4 ? fields[3] : ""}};
+    if (fields.size() == 5 && !fields[4].empty()) {
+      auto utc = model::find_zone("UTC");
+      if (!utc) return Error{where + utc.error()};
+      auto expires = model::parse_instant(fields[4], *utc);
+      if (!expires) return Error{where + "the expiry is not an instant: " + expires.error()};
+      entry.expires_ms = *expires;
+    }
     if (entry.caller.role == Role::kOperator && entry.caller.partner.empty()) {
       return Error{where + "an operator token needs a partner"};
     }
@@ -119,7 +130,7 @@ Result<std::vector<TokenEntry>> read_tokens(const std::string& path) {
   return entries;
 }
 
-Result<std::string> add_token(const std::string& path, const Caller& caller) {
+Result<std::string> add_token(const std::string& path, const Caller& caller, int64_t expires_ms) {
   if (!valid_name(caller.name)) return Error{"--name must be 1 to 64 printable characters"};
   if (caller.role == Role::kOperator && caller.partner.empty()) {
     return Error{"an operator token needs --partner (the partner id it acts for)"};
@@ -138,7 +149,7 @@ Result<std::string> add_token(const std::string& path, const Caller& caller) {
   unsigned char random[32];
   if (RAND_bytes(random, sizeof random) != 1) return Error{"no random bytes for a token"};
   std::string token = "kft_" + hex(random, sizeof random);
-  entries->push_back({hash_token(token), caller});
+  entries->push_back({hash_token(token), caller, expires_ms});
   if (auto status = write_tokens(path, *entries); !status) return Error{status.error()};
   return token;
 }

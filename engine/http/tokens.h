@@ -1,9 +1,11 @@
 // API tokens and the roles they carry (README "HTTP API and dashboard").
 //
 // The token file holds one line per token: SHA-256 of the token (hex), name,
-// role and, for operators, the partner they act for, separated by tabs; lines
-// starting with '#' are comments. The token itself is shown once, when it is
-// made, and never stored. The file is written with mode 0600.
+// role, for operators the partner they act for and, for a token that
+// expires, the instant it expires (RFC 3339, UTC), separated by tabs; lines
+// starting with '#' are comments. Lines without the expiry field (files
+// written before tokens could expire) hold tokens that never expire. The token itself is shown
+// once, when it is made, and never stored. The file is written with mode 0600.
 #pragma once
 
 #include <cstdint>
@@ -31,6 +33,7 @@ struct Caller {
 struct TokenEntry {
   std::string hash;  // lowercase hex SHA-256 of the token
   Caller caller;
+  int64_t expires_ms = 0;  // ms since the epoch; 0: never expires
 };
 
 // Lowercase hex SHA-256 of `token`.
@@ -43,7 +46,9 @@ Result<std::vector<TokenEntry>> read_tokens(const std::string& path);
 // Makes a new random token for `caller`, appends its hash to the file
 // (created with mode 0600 when missing) and returns the token. Refuses a
 // name that is already in the file and an operator without a partner.
-Result<std::string> add_token(const std::string& path, const Caller& caller);
+// `expires_ms` (ms since the epoch, 0: never) is when the token stops working.
+Result<std::string> add_token(const std::string& path, const Caller& caller,
+                              int64_t expires_ms = 0);
 
 // Removes the token named `name`; error when there is none.
 Status remove_token(const std::string& path, const std::string& name);

@@ -13,14 +13,16 @@
 namespace ketenflow::query {
 
 Result<AggregateMap> aggregates_as_of(const store::Store& store, const model::ChainModel& chain,
-                                      int64_t as_of_ms) {
+                                      int64_t as_of_ms, const Budget* budget) {
   ingest::ProjectionDelta delta;
   std::vector<v1::PathInput> inputs;
+  BudgetPoll poll(budget, 16);
   const store::ClientScan scan{store::client_prefix(chain.def.id(), ""), /*bulk=*/true};
   auto status = store::for_each_client(
       store, scan,
       [&](const std::string&, const std::string& client,
           std::vector<store::StoredClientEvent>& events) -> Status {
+        if (auto within = poll.tick(); !within) return within;
         inputs.clear();
         for (const auto& e : events) {
           if (e.stored_ms > as_of_ms) continue;

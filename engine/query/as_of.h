@@ -8,7 +8,8 @@
 // chain definition the store holds now.
 //
 // Cost: reads every event of the chain. Memory: one client's events and the
-// aggregates, not the events.
+// aggregates, not the events. With a budget, the replay stops with its reason
+// once it is spent (checked every few clients).
 #pragma once
 
 #include <cstdint>
@@ -16,11 +17,12 @@
 #include "model/chain.h"
 #include "model/result.h"
 #include "query/aggregate_source.h"
+#include "query/budget.h"
 #include "store/store.h"
 
 namespace ketenflow::query {
 
 Result<AggregateMap> aggregates_as_of(const store::Store& store, const model::ChainModel& chain,
-                                      int64_t as_of_ms);
+                                      int64_t as_of_ms, const Budget* budget = nullptr);
 
 }  // namespace ketenflow::query

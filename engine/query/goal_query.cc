@@ -45,7 +45,9 @@ Result<v1::GoalTree> goal_tree(const AggregateSource& source, const model::Chain
   const int32_t previous_from = from - (to - from);
 
   MeasureDays days = measure_days(chain);
+  BudgetPoll poll(query.budget);
   auto status = source.visit(INT32_MIN, to, [&](const AggregateEntry& e) -> Status {
+    if (auto within = poll.tick(); !within) return within;
     if (store::is_empty_encoding(e.value)) return ok_status();
     auto added = add_measure_entry(days, chain, e);
     if (!added) return Error{added.error()};

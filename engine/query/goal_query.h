@@ -11,6 +11,7 @@
 #include "model/chain.h"
 #include "model/result.h"
 #include "query/aggregate_source.h"
+#include "query/budget.h"
 #include "query/measure_query.h"
 #include "store/store.h"
 
@@ -23,6 +24,8 @@ struct GoalQuery {
   View view = View::kCompletion;
   // The local day taken as today (local_today() or a fixed day); callers set it.
   int32_t today = INT32_MAX;
+  // When set, the query stops with an error once it is spent.
+  const Budget* budget = nullptr;
 };
 
 Result<v1::GoalTree> goal_tree(const store::Store& store, const model::ChainModel& chain,

@@ -144,7 +144,7 @@ void fill(v1::KpiReport& report, const model::ChainModel& chain, const Layout& l
 Result<v1::KpiReport> kpi_report(const store::Store& store, const model::ChainModel& chain,
                                  const KpiQuery& query) {
   if (!query.as_of_ms) return kpi_report(store_aggregates(store, chain.def.id()), chain, query);
-  auto aggregates = aggregates_as_of(store, chain, *query.as_of_ms);
+  auto aggregates = aggregates_as_of(store, chain, *query.as_of_ms, query.budget);
   if (!aggregates) return Error{aggregates.error()};
   auto report = kpi_report(memory_aggregates(*aggregates, chain.def.id()), chain, query);
   if (report) report->set_as_of(model::format_instant(*query.as_of_ms));
@@ -164,7 +164,9 @@ Result<v1::KpiReport> kpi_report(const AggregateSource& source, const model::Cha
   int32_t first_day = INT32_MAX, last_day = INT32_MIN;
 
   MeasureDays measures = measure_days(chain);
+  BudgetPoll poll(query.budget);
   auto status = source.visit(INT32_MIN, to, [&](const AggregateEntry& e) -> Status {
+    if (auto within = poll.tick(); !within) return within;
     auto measure = add_measure_entry(measures, chain, e);
     if (!measure) return Error{measure.error()};
     if (*measure) return ok_status();

@@ -15,6 +15,7 @@
 #include "model/chain.h"
 #include "model/result.h"
 #include "query/aggregate_source.h"
+#include "query/budget.h"
 #include "query/measure_query.h"
 #include "store/store.h"
 
@@ -32,6 +33,8 @@ struct KpiQuery {
   // As-of report: only the events stored at or before this instant (ms since
   // the epoch) count; the chain's events are replayed (query/as_of.h).
   std::optional<int64_t> as_of_ms = std::nullopt;
+  // When set, the query stops with an error once it is spent.
+  const Budget* budget = nullptr;
 };
 
 // From the store's kpi family, or with `as_of_ms` from a replay of its events.

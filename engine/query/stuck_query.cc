@@ -29,7 +29,9 @@ Status list_stage(const store::Store& store, const model::ChainModel& chain, int
   const auto norm = exit_norm(chain, stage);
   size_t listed = 0;
   auto it = store.iterate(store::Cf::kWip);
+  BudgetPoll poll(query.budget, 64);
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    if (auto within = poll.tick(); !within) return within;
     if (listed == query.limit) {
       more = true;
       break;

@@ -18,6 +18,7 @@
 #include "ketenflow/v1/store.pb.h"
 #include "model/chain.h"
 #include "model/result.h"
+#include "query/budget.h"
 #include "store/store.h"
 
 namespace ketenflow::query {
@@ -30,6 +31,8 @@ struct StuckQuery {
   // When set, only clients whose events it accepts are listed (operators:
   // clients their partner reported on).
   std::function<bool(std::span<const v1::PathInput>)> client_filter;
+  // When set, the query stops with an error once it is spent.
+  const Budget* budget = nullptr;
 };
 
 // Error for an unknown stage id.

@@ -1,6 +1,14 @@
 // The HTTP API against a real `ketenflow serve --http` on a loopback port:
 // every route, every error status, CSV, small-number suppression, operator
-// scoping, the audit log, and answering while Kafka ingest runs.
+// scoping, the audit log, token expiry, answering while Kafka ingest runs,
+// and holding up under slow clients, request budgets, a taken port and TLS.
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <httplib.h>
 
 #include <algorithm>
@@ -11,6 +19,7 @@
 #include <nlohmann/json.hpp>
 
 #include "harness.h"
+#include "http/tokens.h"
 #include "kafka_harness.h"
 
 namespace ketenflow::it {
@@ -29,13 +38,14 @@ class ApiServe {
  public:
   ApiServe(const std::string& data, const std::vector<std::string>& extra, const std::string& log)
       : process_(argv(data, extra), log) {
-    const std::regex listening("listening on http://([0-9.]+):([0-9]+)");
+    const std::regex listening("listening on (https?)://([0-9.]+):([0-9]+)");
     for (int i = 0; i < 300 && port_ == 0; ++i) {
       std::smatch m;
       const std::string text = process_.log();
       if (std::regex_search(text, m, listening)) {
-        host_ = m[1];
-        port_ = std::stoi(m[2]);
+        tls_ = m[1] == "https";
+        host_ = m[2];
+        port_ = std::stoi(m[3]);
         break;
       }
       if (!process_.running()) break;
@@ -50,14 +60,23 @@ class ApiServe {
 
   httplib::Result get(const std::string& path, const std::string& token = "",
                       bool fresh = false) const {
-    httplib::Client client(host_, port_);
-    client.set_read_timeout(30, 0);
     httplib::Headers headers;
     if (!token.empty()) headers.emplace("Authorization", "Bearer " + token);
     if (fresh) headers.emplace("Cache-Control", "no-cache");
+    if (tls_) {
+      // The tests' certificate is self-signed.
+      httplib::SSLClient client(host_, port_);
+      client.enable_server_certificate_verification(false);
+      client.set_read_timeout(30, 0);
+      return client.Get(path, headers);
+    }
+    httplib::Client client(host_, port_);
+    client.set_read_timeout(30, 0);
     return client.Get(path, headers);
   }
   Process& process() { return process_; }
+  const std::string& host() const { return host_; }
+  int port() const { return port_; }
 
  private:
   static std::vector<std::string> argv(const std::string& data,
@@ -69,6 +88,7 @@ class ApiServe {
   Process process_;
   std::string host_;
   int port_ = 0;
+  bool tls_ = false;
 };
 
 std::string add_token(const std::string& file, const std::string& name, const std::string& role,
@@ -334,7 +354,7 @@ TEST_F(Api, ClientPathsAndOperatorScope) {
   ASSERT_TRUE(Ok(cli));
   EXPECT_EQ(path, json::parse(cli.out));
 
-  expect_error("/v1/chains/wonen-eerst/clients/" + theirs[0], operator_, 403);
+  expect_error("/v1/chains/wonen-eerst/clients/" + theirs[0], operator_, 404);
   get_json("/v1/chains/wonen-eerst/clients/" + theirs[0], admin_, 200);
   expect_error("/v1/chains/wonen-eerst/clients/c-nobody", admin_, 404);
 
@@ -348,7 +368,7 @@ TEST_F(Api, ClientPathsAndOperatorScope) {
     if (a["who"] == "olaf" && a["clients"] == json::array({mine[0]}) && a["status"] == 200) {
       read_mine = a["route"] == "/v1/chains/{id}/clients/{ref}" && a["role"] == "operator";
     }
-    if (a["who"] == "olaf" && a["clients"] == json::array({theirs[0]}) && a["status"] == 403) {
+    if (a["who"] == "olaf" && a["clients"] == json::array({theirs[0]}) && a["status"] == 404) {
       refused_theirs = true;
     }
   }
@@ -438,6 +458,283 @@ TEST_F(Api, TokensAddedWhileServingWork) {
   const std::string file = read_file(tokens_);
   EXPECT_EQ(file.find(admin_), std::string::npos);
   EXPECT_NE(file.find("anna\tadmin"), std::string::npos);
+}
+
+TEST_F(Api, OperatorsGetTheSameNotFoundForOtherPartnersClientsAsForMissingOnes) {
+  const auto theirs = clients_of("mo-denbosch", false);
+  ASSERT_FALSE(theirs.empty());
+  auto other = serve_->get("/v1/chains/wonen-eerst/clients/" + theirs[0], operator_);
+  auto missing = serve_->get("/v1/chains/wonen-eerst/clients/c-nobody-at-all", operator_);
+  ASSERT_TRUE(other);
+  ASSERT_TRUE(missing);
+  EXPECT_EQ(other->status, 404);
+  EXPECT_EQ(missing->status, 404);
+  EXPECT_EQ(other->body, missing->body);
+  EXPECT_EQ(body_json(other)["code"], "not_found");
+}
+
+TEST_F(Api, AnalystsRefusedClientLevelReadsAreAudited) {
+  const auto mine = clients_of("mo-denbosch", true);
+  ASSERT_FALSE(mine.empty());
+  expect_error("/v1/chains/wonen-eerst/clients/" + mine[0], analyst_, 403);
+  expect_error("/v1/chains/wonen-eerst/stuck?limit=5", analyst_, 403);
+  bool path_refused = false, stuck_refused = false;
+  for (const auto& line : split_lines(read_file(*dir_ / "audit.log"))) {
+    json a = json::parse(line);
+    if (a["who"] != "nadia" || a["role"] != "analyst" || a["status"] != 403) continue;
+    EXPECT_EQ(a["chain"], "wonen-eerst");
+    if (a["route"] == "/v1/chains/{id}/clients/{ref}" && a["clients"] == json::array({mine[0]})) {
+      path_refused = true;
+    }
+    if (a["route"] == "/v1/chains/{id}/stuck" && a["clients"].empty()) stuck_refused = true;
+  }
+  EXPECT_TRUE(path_refused) << read_file(*dir_ / "audit.log");
+  EXPECT_TRUE(stuck_refused);
+}
+
+TEST_F(Api, ExpiredTokensAreRefused) {
+  // Lines written by hand: one expired, one expiring far ahead, one in the
+  // old four-field form (never expires).
+  const std::string expired = "kft_test-expired-0001", later = "kft_test-later-0002",
+                    old_form = "kft_test-old-form-0003";
+  std::string file = read_file(tokens_);
+  file += http::hash_token(expired) + "\tolga\tanalyst\t\t2020-01-01T00:00:00Z\n";
+  file += http::hash_token(later) + "\tpiet\tanalyst\t\t2999-01-01T00:00:00Z\n";
+  file += http::hash_token(old_form) + "\tquinn\tanalyst\t\n";
+  write_file(tokens_, file);
+  json refused = expect_error("/v1/me", expired, 401);
+  EXPECT_NE(refused.value("message", "").find("expired"), std::string::npos) << refused;
+  EXPECT_EQ(get_json("/v1/me", later)["name"], "piet");
+  EXPECT_EQ(get_json("/v1/me", old_form)["name"], "quinn");
+
+  RunResult list = ketenflow({"tokens", "list", "--file", tokens_});
+  ASSERT_TRUE(Ok(list));
+  EXPECT_NE(list.out.find("olga\tanalyst\t\t2020-01-01T00:00:00Z (expired)"), std::string::npos)
+      << list.out;
+  EXPECT_NE(list.out.find("quinn\tanalyst\t\tnever"), std::string::npos) << list.out;
+
+  RunResult bad = ketenflow({"tokens", "add", "--file", tokens_, "--name", "rik", "--role",
+                             "analyst", "--expires", "90x"});
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_NE(bad.err.find("--expires"), std::string::npos) << bad.err;
+  RunResult added = ketenflow({"tokens", "add", "--file", tokens_, "--name", "rik", "--role",
+                               "analyst", "--expires", "12h"});
+  ASSERT_TRUE(Ok(added));
+  std::string token = added.out;
+  while (!token.empty() && token.back() == '\n') token.pop_back();
+  EXPECT_EQ(get_json("/v1/me", token)["name"], "rik");
+  RunResult listed = ketenflow({"tokens", "list", "--file", tokens_});
+  EXPECT_TRUE(std::regex_search(listed.out, std::regex("rik\tanalyst\t\t20[0-9-]+T[0-9:.]+Z\n")))
+      << listed.out;
+  for (const char* name : {"olga", "piet", "quinn", "rik"}) {
+    ASSERT_TRUE(Ok(ketenflow({"tokens", "remove", "--file", tokens_, "--name", name})));
+  }
+}
+
+// A socket to the server, optionally from another loopback source address.
+int connect_to(const std::string& host, int port, const char* from = nullptr) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return -1;
+  if (from != nullptr) {
+    sockaddr_in source{};
+    source.sin_family = AF_INET;
+    ::inet_pton(AF_INET, from, &source.sin_addr);
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&source), sizeof source) != 0) {
+      ::close(fd);
+      return -1;
+    }
+  }
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(static_cast<uint16_t>(port));
+  ::inet_pton(AF_INET, host.c_str(), &to.sin_addr);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+// The server closed (or reset) the connection: a read says end of stream.
+bool closed_by_server(int fd) {
+  pollfd p{fd, POLLIN, 0};
+  if (::poll(&p, 1, 0) <= 0) return false;
+  char c;
+  const ssize_t n = ::recv(fd, &c, 1, MSG_DONTWAIT);
+  return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK);
+}
+
+// The value of one /metrics line, or -1.
+int64_t metric(const ApiServe& serve, const std::string& name) {
+  auto r = serve.get("/metrics");
+  if (!r) return -1;
+  const size_t at = r->body.find("\n" + name + " ");
+  if (at == std::string::npos) return -1;
+  return std::stoll(r->body.substr(at + name.size() + 2));
+}
+
+// A store of its own for the tests that start their own serve.
+class ApiLimits : public testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new TempDir();
+    const std::string events = *dir_ / "events.ndjson";
+    EXPECT_TRUE(Ok(simulate(events, 1000, 12)));
+    EXPECT_TRUE(
+        Ok(ketenflow({"ingest", "--data", *dir_ / "store", "--chains", wonen_eerst(), events})));
+    token_ = add_token(*dir_ / "tokens", "anna", "admin");
+  }
+  static void TearDownTestSuite() { delete dir_; }
+
+  static std::unique_ptr<ApiServe> serve(const std::vector<std::string>& extra,
+                                         const std::string& log) {
+    std::vector<std::string> args = {"--tokens", *dir_ / "tokens", "--audit", *dir_ / "audit.log"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return std::make_unique<ApiServe>(*dir_ / "store", args, *dir_ / log);
+  }
+
+  static TempDir* dir_;
+  static std::string token_;
+};
+
+TempDir* ApiLimits::dir_ = nullptr;
+std::string ApiLimits::token_;
+
+TEST_F(ApiLimits, SlowClientsDoNotLockOthersOutAndAreClosedAfterTheHeadDeadline) {
+  auto s = serve({"--http-head-timeout-ms", "2000", "--http-per-client", "0"}, "slow.log");
+  std::vector<int> slow;
+  for (int i = 0; i < 200; ++i) {
+    const int fd = connect_to(s->host(), s->port());
+    ASSERT_GE(fd, 0) << "connection " << i;
+    slow.push_back(fd);
+  }
+  const std::string head = "GET /v1/chains HTTP/1.1\r\nHost: x\r\nX-Slow: ";
+  std::vector<bool> closed(slow.size(), false);
+  size_t still_open = slow.size();
+  int answered = 0;
+  // Trickle one header byte per connection per round; a normal request
+  // between rounds. Bounded: 300 rounds of 50 ms.
+  for (int round = 0; round < 300 && still_open > 0; ++round) {
+    for (size_t i = 0; i < slow.size(); ++i) {
+      if (closed[i]) continue;
+      const char c = round < static_cast<int>(head.size()) ? head[round] : 'a';
+      if (::send(slow[i], &c, 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0 || closed_by_server(slow[i])) {
+        closed[i] = true;
+        --still_open;
+      }
+    }
+    if (round % 4 == 0 && still_open == slow.size()) {
+      auto r = s->get("/v1/chains", token_);
+      ASSERT_TRUE(r) << "a normal request got no answer while 200 slow clients were open";
+      EXPECT_EQ(r->status, 200);
+      ++answered;
+    }
+    std::this_thread::sleep_for(50ms);
+  }
+  EXPECT_GT(answered, 3);
+  EXPECT_EQ(still_open, 0u) << "slow connections were never closed";
+  for (int fd : slow) ::close(fd);
+  EXPECT_EQ(metric(*s, "ketenflow_http_connections_closed_total{reason=\"head_timeout\"}"), 200);
+}
+
+TEST_F(ApiLimits, ConnectionsPerClientAddressAreLimited) {
+  auto s = serve({"--http-per-client", "64"}, "per-client.log");
+  std::vector<int> from_two;
+  for (int i = 0; i < 100; ++i) {
+    const int fd = connect_to(s->host(), s->port(), "127.0.0.2");
+    ASSERT_GE(fd, 0);
+    from_two.push_back(fd);
+  }
+  // 64 stay open, the other 36 are closed at once.
+  int64_t refused = 0;
+  for (int i = 0; i < 100 && refused < 36; ++i) {
+    refused = metric(*s, "ketenflow_http_connections_closed_total{reason=\"per_client_limit\"}");
+    std::this_thread::sleep_for(50ms);
+  }
+  EXPECT_EQ(refused, 36);
+  int closed = 0;
+  for (int fd : from_two) closed += closed_by_server(fd) ? 1 : 0;
+  EXPECT_EQ(closed, 36);
+  // Another address is not affected.
+  auto r = s->get("/v1/chains", token_);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  for (int fd : from_two) ::close(fd);
+}
+
+TEST_F(ApiLimits, ARequestPastItsBudgetAnswers503WithTheReason) {
+  auto s = serve({"--http-budget-ms", "1"}, "budget.log");
+  auto r = s->get("/v1/chains/wonen-eerst/kpis?as_of=2030-01-01T00:00:00Z", token_, true);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 503) << r->body;
+  json error = body_json(r);
+  EXPECT_EQ(error["code"], "over_budget");
+  EXPECT_NE(error.value("message", "").find("budget of 1 ms"), std::string::npos) << error;
+  EXPECT_EQ(metric(*s, "ketenflow_http_requests_stopped_total{reason=\"over_budget\"}"), 1);
+  // Cheap routes still answer.
+  auto health = s->get("/healthz");
+  ASSERT_TRUE(health);
+  EXPECT_EQ(health->status, 200);
+}
+
+TEST_F(ApiLimits, WorkForAClientThatWentAwayStops) {
+  auto s = serve({}, "gone.log");
+  const int fd = connect_to(s->host(), s->port());
+  ASSERT_GE(fd, 0);
+  const std::string request =
+      "GET /v1/chains/wonen-eerst/kpis?as_of=2030-01-01T00:00:00Z HTTP/1.1\r\nHost: x\r\n"
+      "Authorization: Bearer " +
+      token_ + "\r\nCache-Control: no-cache\r\n\r\n";
+  ASSERT_EQ(::send(fd, request.data(), request.size(), MSG_NOSIGNAL),
+            static_cast<ssize_t>(request.size()));
+  ::close(fd);
+  int64_t gone = 0;
+  for (int i = 0; i < 200 && gone < 1; ++i) {
+    gone = metric(*s, "ketenflow_http_requests_stopped_total{reason=\"client_gone\"}");
+    std::this_thread::sleep_for(50ms);
+  }
+  EXPECT_EQ(gone, 1) << s->process().log();
+  // The same request with the client waiting is answered.
+  auto r = s->get("/v1/chains/wonen-eerst/kpis?as_of=2030-01-01T00:00:00Z", token_, true);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+}
+
+TEST_F(ApiLimits, ASecondServeOnAPortInUseFailsWithAddressInUse) {
+  auto s = serve({}, "first.log");
+  TempDir other;
+  RunResult second = ketenflow({"serve", "--data", other / "store", "--chains", wonen_eerst(),
+                                "--http", s->host() + ":" + std::to_string(s->port())},
+                               std::chrono::seconds(30));
+  EXPECT_TRUE(second.exited()) << second.describe();
+  EXPECT_NE(second.exit_code, 0);
+  EXPECT_NE(second.err.find("address in use"), std::string::npos) << second.err;
+  auto r = s->get("/healthz");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+}
+
+TEST_F(ApiLimits, ServesHttpsWithACertificateAndKey) {
+  const std::string cert = *dir_ / "cert.pem", key = *dir_ / "key.pem";
+  ASSERT_TRUE(Ok(run({"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key,
+                      "-out", cert, "-days", "1", "-subj", "/CN=127.0.0.1"})));
+  auto s = serve({"--tls-cert", cert, "--tls-key", key}, "tls.log");
+  EXPECT_NE(s->process().log().find("listening on https://"), std::string::npos);
+  auto me = s->get("/v1/me", token_);
+  ASSERT_TRUE(me) << httplib::to_string(me.error());
+  EXPECT_EQ(me->status, 200);
+  EXPECT_EQ(body_json(me)["name"], "anna");
+  // Plain HTTP on the TLS port gets no answer.
+  httplib::Client plain(s->host(), s->port());
+  plain.set_read_timeout(5, 0);
+  auto r = plain.Get("/healthz");
+  EXPECT_FALSE(r && r->status == 200);
+  // A bad key is refused at start.
+  RunResult bad = ketenflow({"serve", "--data", *dir_ / "other-store", "--chains", wonen_eerst(),
+                             "--http", "127.0.0.1:0", "--tls-cert", cert, "--tls-key", cert},
+                            std::chrono::seconds(30));
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_NE(bad.err.find("--tls-key"), std::string::npos) << bad.err;
 }
 
 // The API keeps answering while serve consumes from Kafka, and /readyz and

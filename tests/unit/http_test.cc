@@ -131,6 +131,54 @@ TEST_F(TokenFile, RemoveAndBrokenLines) {
   EXPECT_TRUE(read_tokens(dir_.path() + "/missing"));
 }
 
+TEST_F(TokenFile, ExpiryIsKeptAndOldLinesNeverExpire) {
+  ASSERT_TRUE(add_token(file_, {"anna", Role::kAdmin, ""}, 1'900'000'000'000));
+  ASSERT_TRUE(add_token(file_, {"nadia", Role::kAnalyst, ""}));
+  std::ofstream(file_, std::ios::app) << std::string(64, 'a') << "\told\tanalyst\t\n"
+                                      << std::string(64, 'b') << "\toldest\tadmin\n";
+  auto entries = read_tokens(file_);
+  ASSERT_TRUE(entries) << entries.error();
+  ASSERT_EQ(entries->size(), 4u);
+  EXPECT_EQ((*entries)[0].expires_ms, 1'900'000'000'000);
+  EXPECT_EQ((*entries)[1].expires_ms, 0);
+  EXPECT_EQ((*entries)[2].expires_ms, 0);
+  EXPECT_EQ((*entries)[3].expires_ms, 0);
+  // Rewritten on remove, the expiry stays.
+  ASSERT_TRUE(remove_token(file_, "nadia"));
+  auto again = read_tokens(file_);
+  ASSERT_TRUE(again);
+  EXPECT_EQ((*again)[0].expires_ms, 1'900'000'000'000);
+
+  std::ofstream(file_, std::ios::app) << std::string(64, 'c') << "\tbad\tanalyst\t\tsoon\n";
+  auto broken = read_tokens(file_);
+  ASSERT_FALSE(broken);
+  EXPECT_NE(broken.error().find("expiry"), std::string::npos) << broken.error();
+}
+
+TEST(Budget, APollStopsOnceTheDeadlineHasPassedOrTheCallerIsGone) {
+  query::Budget none;
+  query::BudgetPoll unlimited(&none, 1);
+  EXPECT_TRUE(unlimited.tick());
+  query::BudgetPoll nothing(nullptr, 1);
+  EXPECT_TRUE(nothing.tick());
+
+  query::Budget past;
+  past.budget_ms = 5;
+  past.deadline = query::Budget::Clock::now() - std::chrono::milliseconds(1);
+  query::BudgetPoll poll(&past, 4);
+  auto first = poll.tick();
+  ASSERT_FALSE(first);
+  EXPECT_NE(first.error().find("budget of 5 ms"), std::string::npos) << first.error();
+  EXPECT_TRUE(poll.tick());  // checked again only every 4th call
+  ASSERT_TRUE(past.spent());
+  EXPECT_EQ(past.spent()->why, query::Budget::Why::kOverBudget);
+
+  query::Budget gone;
+  gone.caller_gone = [] { return true; };
+  ASSERT_TRUE(gone.spent());
+  EXPECT_EQ(gone.spent()->why, query::Budget::Why::kCallerGone);
+}
+
 TEST(Routes, MatchPatternsAndCaptureSegments) {
   std::map<std::string, std::string> segments;
   const Route* route = match_route("/v1/chains/wonen-eerst/clients/p-12", segments);

@@ -1,6 +1,6 @@
 // GET /v1/chains/{id}/clients/{ref}: one client's path. Operators read only
-// clients their partner has reported on. Every read is audited, refused ones
-// too.
+// clients their partner has reported on; any other ref is a 404, the same as
+// for a client that does not exist. Every read is audited, refused ones too.
 #include <algorithm>
 
 #include "http/handlers/handlers.h"
@@ -15,14 +15,13 @@ ApiReply client(const ApiContext& context, const ApiRequest& request) {
   auto path = query::client_path(context.store, *chain, ref);
 
   ApiReply reply;
-  if (!path) {
+  // A client the operator's partner never reported on gets the answer of a
+  // client that does not exist: the reply tells nothing of its existence.
+  if (!path || (request.caller.role == Role::kOperator &&
+                std::none_of(path->events().begin(), path->events().end(), [&](const auto& e) {
+                  return e.event().partner_id() == request.caller.partner;
+                }))) {
     reply = error_reply(404, "not_found", "no client with that ref in chain " + chain->def.id());
-  } else if (request.caller.role == Role::kOperator &&
-             std::none_of(path->events().begin(), path->events().end(), [&](const auto& e) {
-               return e.event().partner_id() == request.caller.partner;
-             })) {
-    reply = error_reply(403, "forbidden",
-                        "partner " + request.caller.partner + " has not reported on this client");
   } else {
     reply = report_reply(context, request, *path, [](const nlohmann::ordered_json& json) {
       std::vector<nlohmann::ordered_json> rows;

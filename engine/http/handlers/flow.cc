@@ -9,8 +9,9 @@ ApiReply flow(const ApiContext& context, const ApiRequest& request) {
   if (chain == nullptr) return unknown_chain(request);
   query::KpiQuery q;
   if (auto bad = read_report_query(*chain, request, q)) return *bad;
+  q.budget = context.budget;
   auto report = query::flow_report(context.store, *chain, q);
-  if (!report) return error_reply(500, "internal", report.error());
+  if (!report) return query_failed(context, report.error());
   return report_reply(context, request, *report, [](const nlohmann::ordered_json& json) {
     std::vector<nlohmann::ordered_json> rows;
     append_rows(rows, json, "stages", "stage");

@@ -32,8 +32,9 @@ ApiReply goals(const ApiContext& context, const ApiRequest& request) {
   q.to = params.to;
   q.view = params.view;
   q.today = params.today;
+  q.budget = context.budget;
   auto tree = query::goal_tree(context.store, *chain, q);
-  if (!tree) return error_reply(500, "internal", tree.error());
+  if (!tree) return query_failed(context, tree.error());
   return report_reply(context, request, *tree, [](const nlohmann::ordered_json& json) {
     std::vector<nlohmann::ordered_json> rows;
     for (const auto& goal : json.value("goals", nlohmann::ordered_json::array())) {

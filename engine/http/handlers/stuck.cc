@@ -43,8 +43,9 @@ ApiReply stuck(const ApiContext& context, const ApiRequest& request) {
                          [&](const v1::PathInput& e) { return e.partner_id() == partner; });
     };
   }
+  q.budget = context.budget;
   auto list = query::stuck_list(context.store, *chain, q);
-  if (!list) return error_reply(500, "internal", list.error());
+  if (!list) return query_failed(context, list.error());
 
   AuditEntry audit{request.now_ms, &request.caller, request.route, chain->def.id(), {}, 200};
   for (const auto& visit : list->visits()) audit.clients.push_back(visit.client_ref());
