@@ -79,6 +79,10 @@ class XesReader {
   // Events that became no milestone (lifecycle other than complete, unpaired
   // starts), in the traces returned by this reader.
   uint64_t skipped_events() const { return skipped_; }
+  // Bytes expat has scanned so far, counting the re-scans of a token that
+  // spans several reads (its work; stays within a small multiple of the
+  // bytes read, however long one token is).
+  uint64_t parsed_bytes() const { return parsed_; }
 
   struct State;
 
@@ -91,6 +95,7 @@ class XesReader {
   uint64_t offset_ = 0;
   uint64_t size_ = 0;
   uint64_t skipped_ = 0;
+  uint64_t parsed_ = 0;
 };
 
 }  // namespace ketenflow::xes

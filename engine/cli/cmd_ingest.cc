@@ -75,7 +75,9 @@ int run_ingest(IngestArgs& args) {
   }
   const std::string& csv_chain = args.csv.mapping.chain_id;
 
-  ingest::BatchCounts total;
+  // Every file's format is known before anything is read: a usage mistake
+  // ingests nothing.
+  std::vector<ingest::FileFormat> formats;
   for (const std::string& file : args.files) {
     auto format = file_format_of(args.format, file);
     if (!format) return fail(format.error());
@@ -85,8 +87,16 @@ int run_ingest(IngestArgs& args) {
     if (*format == ingest::FileFormat::kXes && csv_chain.empty()) {
       return fail(file + ": XES traces carry no chain id; give --chain ID");
     }
+    formats.push_back(*format);
+  }
+
+  ingest::BatchCounts total;
+  std::vector<std::string> broken;
+  for (size_t f = 0; f < args.files.size(); ++f) {
+    const std::string& file = args.files[f];
+    const ingest::FileFormat format = formats[f];
     ingest::FileIngestOptions options;
-    options.read.format = *format;
+    options.read.format = format;
     options.read.csv = args.csv.mapping;
     options.read.lifecycle = *lifecycle;
     options.read.batch_records = args.batch;
@@ -103,7 +113,12 @@ int run_ingest(IngestArgs& args) {
       };
     }
     auto result = ingest::ingest_file(**pipeline, **store, file, options);
+    // A store that fails takes no more files; a broken file only ends itself.
     if (!result) return fail(result.error());
+    if (!result->broken.empty()) {
+      std::cerr << "ketenflow: " << result->broken << "\n";
+      broken.push_back(file);
+    }
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - file_started).count();
     const uint64_t records =
@@ -114,7 +129,9 @@ int run_ingest(IngestArgs& args) {
                 << (*lifecycle == xes::Lifecycle::kPair ? " (unpaired start, other lifecycle)"
                                                         : " (lifecycle not complete)");
     }
-    if (result->resumed_at > 0) {
+    if (!result->broken.empty()) {
+      std::cout << " (stopped early: the file is broken)";
+    } else if (result->resumed_at > 0) {
       std::cout << (result->resumed_at >= result->size
                         ? " (already ingested)"
                         : " (resumed at byte " + std::to_string(result->resumed_at) + ")");
@@ -130,6 +147,13 @@ int run_ingest(IngestArgs& args) {
   if (args.files.size() > 1) std::cout << "total: " << summary(total) << "\n";
   if (total.rejected > 0) {
     std::cout << "see the rejected records with: ketenflow rejects --data " << args.data << "\n";
+  }
+  if (!broken.empty()) {
+    std::string names;
+    for (const std::string& file : broken) names += (names.empty() ? "" : ", ") + file;
+    return fail(std::to_string(broken.size()) + " of " + std::to_string(args.files.size()) +
+                " files could not be read to their end: " + names +
+                " (the others are ingested; rerun with the repaired files to complete them)");
   }
   return 0;
 }

@@ -21,16 +21,23 @@ int run_status(const StatusArgs& args) {
   v1::IngestCounters counters;
   auto raw = (*store)->get(store::Cf::kMeta, store::kCountersKey);
   if (!raw) return fail(raw.error());
-  if (raw->has_value()) counters.ParseFromString(**raw);
+  if (raw->has_value() && !counters.ParseFromString(**raw)) {
+    return fail("the store in " + args.data + " has unreadable counters");
+  }
 
   std::vector<v1::SourcePosition> positions;
   const std::string prefix = store::source_meta_key("");
   auto it = (*store)->iterate(store::Cf::kMeta);
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
     v1::SourcePosition p;
-    if (p.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
-      positions.push_back(std::move(p));
+    if (!p.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
+      return fail("the store in " + args.data + " has an unreadable source position at " +
+                  it->key().ToString());
     }
+    positions.push_back(std::move(p));
+  }
+  if (!it->status().ok()) {
+    return fail("reading the store in " + args.data + " failed: " + it->status().ToString());
   }
   if (args.format == "json") {
     // Hand-written so that 64-bit counters are JSON numbers.

@@ -10,6 +10,7 @@
 namespace ketenflow::cli {
 
 void add_chains_command(CLI::App& app, int& exit_code);
+void add_check_command(CLI::App& app, int& exit_code);
 void add_ingest_command(CLI::App& app, int& exit_code);
 void add_kpi_command(CLI::App& app, int& exit_code);
 void add_goals_command(CLI::App& app, int& exit_code);

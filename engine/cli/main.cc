@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   ketenflow::cli::add_status_command(app, exit_code);
   ketenflow::cli::add_rejects_command(app, exit_code);
   ketenflow::cli::add_rebuild_command(app, exit_code);
+  ketenflow::cli::add_check_command(app, exit_code);
   ketenflow::cli::add_chains_command(app, exit_code);
   ketenflow::cli::add_simulate_command(app, exit_code);
   ketenflow::cli::add_export_command(app, exit_code);

@@ -19,10 +19,13 @@ Result<FileIngestResult> ingest_file(Pipeline& pipeline, const store::Store& sto
   if (stored->has_value() && !position.ParseFromString(**stored)) {
     return Error{"store meta " + key + " is corrupt"};
   }
-  auto reader = FileReader::open(path, options.read, position.offset(), position.records());
-  if (!reader) return Error{reader.error()};
-
   FileIngestResult result;
+  auto reader = FileReader::open(path, options.read, position.offset(), position.records());
+  if (!reader) {
+    result.broken = reader.error();
+    return result;
+  }
+
   result.resumed_at = position.offset();
   result.size = (*reader)->size();
   position.set_source(source);
@@ -31,7 +34,10 @@ Result<FileIngestResult> ingest_file(Pipeline& pipeline, const store::Store& sto
   positions[0].key = key;
   while (true) {
     auto more = (*reader)->next(records);
-    if (!more) return Error{more.error()};
+    if (!more) {
+      result.broken = more.error();
+      break;
+    }
     if (!*more) {
       // The end of a log can lie behind the last record (XES: "</log>"); the
       // position then moves there without records, so a rerun sees it finished.

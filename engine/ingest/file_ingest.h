@@ -2,6 +2,8 @@
 // written together with the file's byte position (meta "source/file:PATH"),
 // so rerunning an interrupted ingest with the same files continues after the
 // last applied batch and ends in the same state as an uninterrupted run.
+// A broken file ends that file only (FileIngestResult::broken); a failing
+// store is an error.
 #pragma once
 
 #include <functional>
@@ -32,6 +34,12 @@ struct FileIngestResult {
   uint64_t size = 0;
   // XES events that became no milestone (lifecycle other than complete).
   uint64_t skipped = 0;
+  // Set when the file could not be read to its end (unreadable, broken XML or
+  // gzip, a CSV header without the needed columns): what is wrong. The batches
+  // before the break are stored (counted above) and a rerun resumes after
+  // them. A store that fails is an error of ingest_file instead: nothing more
+  // can be ingested then.
+  std::string broken;
 };
 
 Result<FileIngestResult> ingest_file(Pipeline& pipeline, const store::Store& store,

@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "ingest/validate.h"
+#include "model/csv_cell.h"
 #include "model/time.h"
 
 namespace ketenflow::ingest {
@@ -165,7 +166,8 @@ Status FileReader::read_csv_header() {
     if ((complete = csv_->feed(line))) break;
   }
   if (!complete) return Error{path_ + ": no CSV header row"};
-  header_ = csv_->fields;
+  header_.clear();
+  for (const std::string& name : csv_->fields) header_.emplace_back(model::csv_unescaped(name));
   for (const std::string& name : header_) {
     if (!valid_utf8(name)) return Error{path_ + ": the header row is not valid UTF-8"};
   }
@@ -219,24 +221,30 @@ void FileReader::decode_csv_row(const std::string& line, SourceRecord& record) {
       return;
     }
   }
+  // Cell values as our CSV writer had them: a quote that neutralised a
+  // formula is dropped (model/csv_cell.h). The row id below hashes the cells
+  // as they are in the file.
+  std::vector<std::string> v;
+  v.reserve(f.size());
+  for (const std::string& field : f) v.emplace_back(model::csv_unescaped(field));
   const CsvMapping& m = options_.csv;
   v1::ClientEvent event;
   event.set_chain_id(m.chain_id);
-  event.set_client_ref(f[columns_.case_]);
-  record.undecoded_client_ref = f[columns_.case_];
-  event.set_type(f[columns_.activity]);
-  std::string partner = columns_.partner >= 0 ? f[columns_.partner] : "";
-  if (partner.empty() && columns_.resource >= 0) partner = f[columns_.resource];
+  event.set_client_ref(v[columns_.case_]);
+  record.undecoded_client_ref = v[columns_.case_];
+  event.set_type(v[columns_.activity]);
+  std::string partner = columns_.partner >= 0 ? v[columns_.partner] : "";
+  if (partner.empty() && columns_.resource >= 0) partner = v[columns_.resource];
   event.set_partner_id(partner);
 
-  auto occurred = model::parse_instant(f[columns_.time], m.zone);
+  auto occurred = model::parse_instant(v[columns_.time], m.zone);
   if (!occurred) {
     record.decode_error = {"malformed_field", m.time_column + ": " + occurred.error()};
     return;
   }
   *event.mutable_occurred_at() = model::from_ms(*occurred);
-  if (columns_.recorded >= 0 && !f[columns_.recorded].empty()) {
-    auto recorded = model::parse_instant(f[columns_.recorded], m.zone);
+  if (columns_.recorded >= 0 && !v[columns_.recorded].empty()) {
+    auto recorded = model::parse_instant(v[columns_.recorded], m.zone);
     if (!recorded) {
       record.decode_error = {"malformed_field", m.recorded_column + ": " + recorded.error()};
       return;
@@ -244,7 +252,7 @@ void FileReader::decode_csv_row(const std::string& line, SourceRecord& record) {
     *event.mutable_recorded_at() = model::from_ms(*recorded);
   }
   if (columns_.id >= 0) {
-    event.set_event_id(f[columns_.id]);
+    event.set_event_id(v[columns_.id]);
   } else {
     XXH3_state_t* state = XXH3_createState();
     XXH3_128bits_reset(state);
@@ -256,11 +264,11 @@ void FileReader::decode_csv_row(const std::string& line, SourceRecord& record) {
   const int mapped[] = {columns_.case_,    columns_.activity, columns_.time,    columns_.partner,
                         columns_.resource, columns_.id,       columns_.recorded};
   for (size_t i = 0; i < f.size(); ++i) {
-    if (f[i].empty() ||
+    if (v[i].empty() ||
         std::find(std::begin(mapped), std::end(mapped), static_cast<int>(i)) != std::end(mapped)) {
       continue;
     }
-    (*event.mutable_attributes())[header_[i]] = f[i];
+    (*event.mutable_attributes())[header_[i]] = v[i];
   }
   record.event = std::move(event);
 }

@@ -1,6 +1,6 @@
 // Output formats shared by the CLI and (later) the HTTP API: protobuf JSON
-// mapping, CSV with a header row, and a readable text table; plus the RFC 4180
-// field quoting every CSV writer uses.
+// mapping, CSV with a header row, and a readable text table; plus the CSV cell
+// writer every CSV writer uses (model/csv_cell.h).
 #pragma once
 
 #include <string>
@@ -10,12 +10,12 @@
 
 #include "ketenflow/v1/kpi.pb.h"
 #include "ketenflow/v1/path.pb.h"
+#include "model/csv_cell.h"
 
 namespace ketenflow::query {
 
-// One CSV field per RFC 4180: as is, or in double quotes (inner quotes
-// doubled) when it holds a comma, quote, CR or LF.
-std::string csv_field(std::string_view text);
+// One CSV cell: RFC 4180 quoting and formula neutralising (model/csv_cell.h).
+using model::csv_field;
 
 // Protobuf JSON mapping (lowerCamelCase, zeros printed), one line or indented.
 std::string to_json(const google::protobuf::Message& message, bool pretty);

@@ -79,6 +79,7 @@ Status list_stage(const store::Store& store, const model::ChainModel& chain, int
     out.push_back(std::move(stuck));
     ++listed;
   }
+  if (!it->status().ok()) return Error{"reading open visits: " + it->status().ToString()};
   return ok_status();
 }
 

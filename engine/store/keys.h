@@ -48,6 +48,9 @@ std::string chain_meta_key(std::string_view chain);
 inline constexpr std::string_view kChainMetaPrefix = "chain/";
 std::string source_meta_key(std::string_view source);
 inline constexpr std::string_view kCountersKey = "counters";
+// The store format version (store.h kFormatVersion), written when the store is
+// made and checked on every open.
+inline constexpr std::string_view kFormatKey = "schema";
 
 void append_int64(std::string* out, int64_t v);
 void append_uint64(std::string* out, uint64_t v);

@@ -9,6 +9,16 @@
 // A Store opened read-write is owned by one writer thread. Reads are
 // thread-safe. A read-only Store (Mode::kReadOnly) may be opened by another
 // process while a writer runs; it sees the state as of its opening.
+//
+// A folder that holds a store opens as that store or not at all: open() makes
+// a new store only in a missing or empty folder (or one holding only the API
+// token file and audit log); a folder with RocksDB files whose state cannot
+// be read whole (CURRENT missing, MANIFEST truncated, a write-ahead log the
+// MANIFEST needs gone, no format version, a damaged table) is an error naming
+// the folder and what is wrong, and nothing in it is changed. The store's
+// format version (meta kFormatKey) is checked on every open; a newer one is
+// refused. Every file and the folder itself are private (0600 / 0700),
+// whatever the umask.
 #pragma once
 
 #include <memory>
@@ -24,6 +34,9 @@
 
 namespace ketenflow::store {
 
+// The store format this ketenflow writes and reads.
+inline constexpr int kFormatVersion = 1;
+
 enum class Cf { kEvents, kEventIds, kPaths, kKpi, kWip, kMeta, kRejects, kOutbox };
 inline constexpr int kCfCount = 8;
 
@@ -38,6 +51,10 @@ struct StoreOptions {
   // Open even when an interrupted rebuild left the projections incomplete
   // (only rebuild itself does this).
   bool allow_incomplete = false;
+  // Read-only opens for `check`: read the write-ahead log strictly (a corrupt
+  // record before its end is an error), and open even when a damaged block
+  // hides the format version (check reports it).
+  bool paranoid = false;
 };
 
 class Store {
@@ -51,7 +68,9 @@ class Store {
   rocksdb::DB* db() const { return db_.get(); }
   rocksdb::ColumnFamilyHandle* cf(Cf family) const { return handles_[static_cast<int>(family)]; }
 
-  // Applies `batch` atomically (WAL on; fsync when StoreOptions::sync).
+  // Applies `batch` atomically (WAL on; fsync when StoreOptions::sync). After
+  // a failed write (disk full, I/O error) the store takes no more writes:
+  // the writer must stop; what earlier writes stored stays intact.
   Status write(rocksdb::WriteBatch& batch);
   // The value at `key`, or nullopt when absent.
   Result<std::optional<std::string>> get(Cf family, std::string_view key) const;
@@ -79,10 +98,13 @@ class Store {
 
  private:
   Store() = default;
+  // Before db_: the private-file Env outlives the database using it.
+  std::unique_ptr<rocksdb::Env> env_;
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   rocksdb::WriteOptions write_options_;
   std::string dir_;
+  bool failed_ = false;
 };
 
 }  // namespace ketenflow::store
