@@ -51,13 +51,13 @@ for t in "${targets[@]}"; do
     grep -m1 -A20 "ERROR\|runtime error\|Timeout\|out-of-memory" "$log" >&2 || tail -40 "$log" >&2
     continue
   fi
-  stat() { sed -n "s/^stat::$1: *//p" "$log"; }
+  final_stat() { sed -n "s/^stat::$1: *//p" "$log"; }
   cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | cut -d' ' -f2)
   ft=$(grep -o 'ft: [0-9]*' "$log" | tail -1 | cut -d' ' -f2)
   corpus=$(grep -o 'corp: [0-9]*/[0-9]*[a-zA-Z]*' "$log" | tail -1 | cut -d' ' -f2)
-  echo "fuzz: $t ok: ${seconds} s, $(stat number_of_executed_units) runs, $(stat average_exec_per_sec) execs/s," \
+  echo "fuzz: $t ok: ${seconds} s, $(final_stat number_of_executed_units) runs, $(final_stat average_exec_per_sec) execs/s," \
     "cov $cov, ft $ft, corpus $corpus (inputs/bytes)," \
-    "peak RSS $(stat peak_rss_mb) MiB"
+    "peak RSS $(final_stat peak_rss_mb) MiB"
 done
 if [ ${#failed[@]} -gt 0 ]; then
   echo "fuzz: failed: ${failed[*]}" >&2

@@ -16,6 +16,8 @@
 #include <cstdlib>
 #include <string>
 
+#include <google/protobuf/stubs/logging.h>
+
 #include "ingest/file_source.h"
 #include "ingest/validate.h"
 #include "model/chain_file.h"
@@ -52,6 +54,14 @@ class MemFile {
   int fd_;
   std::string path_;
 };
+
+// protobuf logs each string field that is not UTF-8 (a reject, correctly);
+// thousands of such lines a second would bury libFuzzer's own output.
+inline const bool kQuietProtobuf = [] {
+  google::protobuf::SetLogHandler(
+      [](google::protobuf::LogLevel, const char*, int, const std::string&) {});
+  return true;
+}();
 
 // A made-up two-partner chain in Europe/Amsterdam with norms, a measure and a
 // goal, so validation and report parameters see every kind of definition.
