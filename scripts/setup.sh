@@ -15,6 +15,7 @@ KETENFLOW_PACKAGES=(
   librdkafka-dev libssl-dev libspdlog-dev libfmt-dev
   libcpp-httplib-dev libboost-dev openssl libexpat1-dev zlib1g-dev
   openjdk-17-jre-headless maven
+  clang libclang-rt-14-dev
 )
 
 ketenflow_install_packages() {
@@ -39,6 +40,8 @@ ketenflow_build() {
 }
 
 ketenflow_install_packages "${KETENFLOW_PACKAGES[@]}"
+# KETENFLOW_SETUP_BUILD=0: packages only (scripts/fuzz.sh builds its own folder).
+[ "${KETENFLOW_SETUP_BUILD:-1}" = 1 ] || return 0
 # Callers may name the targets they need before sourcing this file.
 [ -n "${KETENFLOW_TARGETS+x}" ] || KETENFLOW_TARGETS=(all)
 ketenflow_build "$KETENFLOW_BUILD"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: formatting, unit and integration tests (ctest), then
-# the unit tests again under AddressSanitizer + UndefinedBehaviorSanitizer.
+# the unit tests again under AddressSanitizer + UndefinedBehaviorSanitizer,
+# then every decoder's fuzz target for 30 s (scripts/fuzz.sh).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 cd "$KETENFLOW_ROOT"
@@ -26,3 +27,6 @@ KETENFLOW_TARGETS=(unit_tests)
 ketenflow_build "$KETENFLOW_ROOT/build-asan" -DKETENFLOW_SANITIZE=ON
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
   ctest --test-dir "$KETENFLOW_ROOT/build-asan" -L unit --output-on-failure -j2
+
+echo "== fuzz targets, ${KETENFLOW_FUZZ_SECONDS:-30} s each (clang++, libFuzzer, ASan + UBSan)"
+bash scripts/fuzz.sh

@@ -3,6 +3,7 @@
 #include <unordered_map>
 
 #include "http/disclosure.h"
+#include "ingest/validate.h"
 #include "ketenflow/v1/api.pb.h"
 #include "kpi/calendar.h"
 #include "model/time.h"
@@ -71,8 +72,11 @@ ApiReply error_reply(int status, const std::string& code, const std::string& mes
   v1::ApiError error;
   error.set_status(static_cast<uint32_t>(status));
   error.set_code(code);
-  error.set_parameter(parameter);
-  error.set_message(message);
+  // The message often quotes what the client sent, which need not be UTF-8:
+  // invalid bytes become U+FFFD so the body stays JSON (found by
+  // tests/fuzz/fuzz_report_query).
+  error.set_parameter(ingest::to_valid_utf8(parameter));
+  error.set_message(ingest::to_valid_utf8(message));
   return {status, "application/json", query::to_json(error, false) + "\n"};
 }
 

@@ -41,10 +41,13 @@
 #include <fstream>
 #include <iterator>
 #include <map>
+#include <optional>
 #include <set>
+#include <sstream>
 #include <unordered_map>
 #include <utility>
 
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 namespace ketenflow::model {
@@ -73,6 +76,46 @@ struct Parse {
   // problems at or below them are follow-ups and are not reported again.
   std::set<std::string> reported;
   v1::Chain chain;
+};
+
+// Where each YAML document of a text starts, as yaml-cpp's event parser sees
+// them. yaml-cpp 0.7's LoadAll loops for ever (allocating an empty document
+// each turn) on a token that cannot start a node, such as a ',' at the start
+// of a line: the parser reports an empty document without consuming it. So
+// documents are read here one at a time, at most kMaxDocuments, and one that
+// starts where the previous one started is that stuck token.
+struct DocumentStarts : YAML::EventHandler {
+  static constexpr size_t kMaxDocuments = 3;
+  std::vector<YAML::Mark> starts;  // the document's first token
+  std::vector<YAML::Mark> nodes;   // its root node
+  void OnDocumentStart(const YAML::Mark& mark) override { starts.push_back(mark); }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t) override { node(mark); }
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override { node(mark); }
+  void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                const std::string&) override {
+    node(mark);
+  }
+  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {
+    node(mark);
+  }
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {
+    node(mark);
+  }
+  void OnMapEnd() override {}
+  void node(const YAML::Mark& mark) {
+    if (nodes.size() < starts.size()) nodes.push_back(mark);
+  }
+  // The index of the first document that did not move the parser on.
+  std::optional<size_t> stuck() const {
+    for (size_t i = 1; i < starts.size(); ++i) {
+      if (starts[i].pos == starts[i - 1].pos) return i;
+    }
+    return std::nullopt;
+  }
 };
 
 int line_of(const YAML::Node& node) {
@@ -550,21 +593,36 @@ std::string format(const std::string& origin, std::vector<Problem> problems) {
 Result<ChainModel> parse_text(const std::string& text, const std::string& origin, int* id_line) {
   Parse p;
   try {
-    std::vector<YAML::Node> docs;
+    YAML::Node root;
+    DocumentStarts documents;
     try {
-      docs = YAML::LoadAll(text);
+      root = YAML::Load(text);
+      std::istringstream in(text);
+      YAML::Parser parser(in);
+      while (documents.starts.size() < DocumentStarts::kMaxDocuments &&
+             parser.HandleNextDocument(documents)) {
+      }
     } catch (const YAML::ParserException& e) {
       return Error{origin + ":" + std::to_string(e.mark.is_null() ? 1 : e.mark.line + 1) +
                    ": YAML syntax error: " + e.msg};
     }
-    if (docs.empty() || docs[0].IsNull()) {
+    if (const auto stuck = documents.stuck()) {
+      const YAML::Mark& at = documents.starts[*stuck];
+      const char c = at.pos >= 0 && static_cast<size_t>(at.pos) < text.size() ? text[at.pos] : '\0';
+      return Error{origin + ":" + std::to_string(at.line + 1) + ": YAML syntax error: unexpected " +
+                   (c > ' ' && c < 0x7f ? "'" + std::string(1, c) + "'"
+                                        : "byte " + std::to_string(static_cast<uint8_t>(c)))};
+    }
+    if (root.IsNull()) {
       return Error{origin + ":1: the file is empty; expected a chain definition"};
     }
-    if (docs.size() > 1) {
-      report(p, line_of(docs[1]),
+    if (documents.starts.size() > 1) {
+      const YAML::Mark& second =
+          documents.nodes.size() > 1 ? documents.nodes[1] : documents.starts[1];
+      report(p, second.line + 1,
              "a chain file holds one chain, but this is a second YAML document");
     }
-    parse_root(p, docs[0]);
+    parse_root(p, root);
   } catch (const YAML::Exception& e) {
     report(p, e.mark.is_null() ? p.root_line : e.mark.line + 1, "YAML error: " + e.msg);
     p.reported.insert("");

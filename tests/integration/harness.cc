@@ -28,7 +28,7 @@ using Clock = std::chrono::steady_clock;
 // The variable, else `fallback()` when that names an existing path.
 //
 // The fallbacks matter: gtest_discover_tests (CMake 3.25) splits a
-// list-valued ENVIRONMENT property, so of the three variables set in
+// list-valued ENVIRONMENT property, so of the two variables set in
 // CMakeLists.txt only the first reaches the tests.
 template <typename Fallback>
 std::string env_or(const char* name, Fallback fallback) {
@@ -297,10 +297,13 @@ std::string source_dir() {
   });
 }
 
-std::string shared_data() {
-  // CMakeLists.txt: <root>/../shared/data.
-  return env_or("KETENFLOW_SHARED_DATA",
-                [] { return std::filesystem::path(source_dir()) / ".." / "shared" / "data"; });
+std::string test_data(std::string_view name) {
+  const std::filesystem::path path = std::filesystem::path(source_dir()) / "tests" / "data" / name;
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) {
+    throw std::runtime_error("test data " + path.string() + " is missing");
+  }
+  return path.string();
 }
 std::string chain_file(std::string_view name) {
   return (std::filesystem::path(source_dir()) / "chains" / name).string();

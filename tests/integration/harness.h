@@ -4,7 +4,6 @@
 // Environment (set by ctest, see CMakeLists.txt):
 //   KETENFLOW_BIN          the ketenflow binary
 //   KETENFLOW_SOURCE_DIR   the repository root (chains/, tests/data/)
-//   KETENFLOW_SHARED_DATA  the shared data folder (receipt.csv)
 //   KETENFLOW_KEEP_TMP     when set, temporary folders are kept for inspection
 #pragma once
 
@@ -84,9 +83,9 @@ std::string join_lines(const std::vector<std::string>& lines);
 // line breaks; lines end in LF or CRLF; blank lines are skipped.
 std::vector<std::vector<std::string>> csv_rows(std::string_view text);
 
-// The ketenflow binary (KETENFLOW_BIN), the repository root
-// (KETENFLOW_SOURCE_DIR) and the shared data folder (KETENFLOW_SHARED_DATA);
-// when a variable is unset, the place CMake would have set it to.
+// The ketenflow binary (KETENFLOW_BIN) and the repository root
+// (KETENFLOW_SOURCE_DIR); when a variable is unset, the place CMake would
+// have set it to.
 // Throw std::runtime_error (a failed test) when neither exists.
 // Success when the command exited 0, else its description.
 testing::AssertionResult Ok(const RunResult& r);
@@ -124,7 +123,10 @@ void expect_same_kpis(const std::string& label, const std::map<std::string, std:
 
 std::string bin();
 std::string source_dir();
-std::string shared_data();
+// source_dir()/tests/data/<name>: test data kept in the repository (see
+// tests/data/PROVENANCE.md). Throws std::runtime_error (a failed test, never a
+// skip) when the file is missing.
+std::string test_data(std::string_view name);
 // source_dir()/chains/<name>
 std::string chain_file(std::string_view name);
 

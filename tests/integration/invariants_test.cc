@@ -384,8 +384,7 @@ testing::AssertionResult Near(const std::string& what, double want, double got, 
 }
 
 TEST(RealData, ReceiptLogMatchesIndependentDirectlyFollowsComputation) {
-  const std::string csv = (std::filesystem::path(it::shared_data()) / "receipt.csv").string();
-  ASSERT_TRUE(std::filesystem::exists(csv)) << csv;
+  const std::string csv = it::test_data("receipt.csv");
 
   // Expectation, computed here from the file.
   const auto rows = it::csv_rows(it::read_file(csv));

@@ -21,9 +21,7 @@ using it::Counts;
 using it::Ok;
 using it::parse_counts;
 
-std::string receipt_csv() {
-  return (std::filesystem::path(it::shared_data()) / "receipt.csv").string();
-}
+std::string receipt_csv() { return it::test_data("receipt.csv"); }
 
 std::string xml_escaped(const std::string& text) {
   std::string out;

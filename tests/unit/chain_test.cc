@@ -375,6 +375,17 @@ TEST(ChainFile, EmptyFileAndSecondDocument) {
                          "a chain file holds one chain"));
 }
 
+// Found by tests/fuzz/fuzz_chain_yaml (corpus/.../hang_stray_comma.yaml): yaml-cpp
+// 0.7's LoadAll loops for ever, allocating, on a ',' where a document should
+// start. The loader must answer with a syntax error at that line instead.
+TEST(ChainFile, StrayCommaWhereADocumentStartsIsASyntaxErrorNotAHang) {
+  EXPECT_TRUE(HasProblem(errors(",\n"), "test.yaml", 1, "YAML syntax error: unexpected ','"));
+  EXPECT_TRUE(HasProblem(errors("- just\n- a lit \n,---\niFju[1( :\n"), "test.yaml", 3,
+                         "YAML syntax error: unexpected ','"));
+  // After a whole chain, yaml-cpp itself already stops at the ','.
+  EXPECT_TRUE(HasProblem(errors(kValid + ",\n"), "test.yaml", 17, "YAML syntax error"));
+}
+
 TEST(ChainFile, AllProblemsAreReportedSortedByLine) {
   std::string yaml = with("name: Test", "nmae: x");
   yaml = with("owner: opvang", "owner: nobody", yaml);

@@ -14,6 +14,7 @@
 #include "http/routes.h"
 #include "http/tokens.h"
 #include "ketenflow/v1/kpi.pb.h"
+#include "model/chain_file.h"
 #include "test_support.h"
 
 namespace ketenflow::http {
@@ -243,6 +244,28 @@ TEST(Reply, CsvFlattensRowsAndSuppressesForAnalysts) {
   ApiReply bad = report_reply(context, request, report, rows);
   EXPECT_EQ(bad.status, 400);
   EXPECT_NE(bad.body.find("\"parameter\":\"format\""), std::string::npos);
+}
+
+// Found by tests/fuzz/fuzz_report_query: a parameter value that is not UTF-8
+// was quoted raw into the 400 reply, whose body then was not JSON.
+TEST(Reply, RefusalQuotingBytesThatAreNotUtf8IsStillJson) {
+  auto chain = model::parse_chain_yaml(ketenflow::testing::kTestChainYaml, "test.yaml");
+  ASSERT_TRUE(chain) << chain.error();
+  ApiRequest request;
+  request.query["as_of"] = std::string(
+      "2025\x9e"
+      "03-3:\xe0\x93\x93");
+  query::KpiQuery query;
+  const auto reply = read_report_query(*chain, request, query);
+  ASSERT_TRUE(reply.has_value());
+  EXPECT_EQ(reply->status, 400);
+  ASSERT_TRUE(nlohmann::json::accept(reply->body)) << reply->body;
+  const auto json = nlohmann::json::parse(reply->body);
+  EXPECT_EQ(json["parameter"], "as_of");
+  EXPECT_NE(json["message"].get<std::string>().find("2025\xef\xbf\xbd"
+                                                    "03-3:"),
+            std::string::npos)
+      << reply->body;
 }
 
 TEST(ReplyCache, FreshStaleAndRecomputed) {

@@ -268,16 +268,13 @@ TEST(LocalTime, DstGapAndFoldTakeTheEarlierOffset) {
   }
 }
 
-// The real WABO receipt log (/work/shared/data/receipt.csv).
-std::filesystem::path shared_data_dir() {
-  if (const char* dir = std::getenv("KETENFLOW_SHARED_DATA"); dir != nullptr && *dir != '\0') {
-    return dir;
-  }
+// The real WABO receipt log, kept in the repository (tests/data/PROVENANCE.md).
+std::filesystem::path test_data_dir() {
   if (const char* src = std::getenv("KETENFLOW_SOURCE_DIR"); src != nullptr && *src != '\0') {
-    return std::filesystem::path(src) / ".." / "shared" / "data";
+    return std::filesystem::path(src) / "tests" / "data";
   }
-  // <repo>/tests/unit/time_test.cc -> <repo>/../shared/data
-  return std::filesystem::path(__FILE__).parent_path() / ".." / ".." / ".." / "shared" / "data";
+  // <repo>/tests/unit/time_test.cc -> <repo>/tests/data
+  return std::filesystem::path(__FILE__).parent_path().parent_path() / "data";
 }
 
 std::vector<std::string> split_csv_line(const std::string& line) {
@@ -294,8 +291,8 @@ std::vector<std::string> split_csv_line(const std::string& line) {
 }
 
 TEST(ParseInstant, EveryTimestampInReceiptCsv) {
-  const std::filesystem::path path = shared_data_dir() / "receipt.csv";
-  if (!std::filesystem::exists(path)) GTEST_SKIP() << path << " not found";
+  const std::filesystem::path path = test_data_dir() / "receipt.csv";
+  ASSERT_TRUE(std::filesystem::is_regular_file(path)) << path << " is missing";
   std::ifstream in(path);
   ASSERT_TRUE(in) << path;
 
