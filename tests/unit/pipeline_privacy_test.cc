@@ -196,7 +196,7 @@ TEST_F(PipelinePrivacy, RejectedProtobufRecordsAreKeptWithoutRawIdentifiers) {
   }
   EXPECT_EQ(kept[0].code(), "bsn_client_ref");
   EXPECT_EQ(kept[1].code(), "bsn_client_ref");
-  EXPECT_EQ(kept[2].code(), "unknown_partner");
+  EXPECT_EQ(kept[2].code(), "email_attribute");  // checked before the partner
   v1::ClientEvent third;
   ASSERT_TRUE(third.ParseFromString(kept[2].record()));
   EXPECT_EQ(third.attributes().at("note"), "bel <removed> of <removed>");
