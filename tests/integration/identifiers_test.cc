@@ -216,7 +216,7 @@ TEST(RawIdentifiers, RejectedProtobufRecordsLeaveNoTraceInRejectsStoreOrStderr) 
   const std::string stored = all_bytes_under(tmp / "store");
   ASSERT_NE(stored.find("c-positive-control-6"), std::string::npos)
       << "the scan of the store's files does not see plain strings";
-  for (const std::string trace : {kBsn, std::string("111-222-333"), kFullWidthBsn}) {
+  for (const std::string& trace : {kBsn, std::string("111-222-333"), kFullWidthBsn}) {
     EXPECT_EQ(shown.find(trace), std::string::npos) << "rejects or ingest shows " << trace;
     EXPECT_EQ(stored.find(trace), std::string::npos) << "the store's files hold " << trace;
   }
