@@ -225,7 +225,7 @@ Result<PublishReport> publish_files(const std::vector<model::ChainModel>& chains
           state.problem(f, n, std::move(record.position), code + ": " + reason);
         };
         if (!record.event) {
-          invalid(record.decode_error.code, record.decode_error.reason);
+          invalid(record.decode_error.code, ingest::mask_identifiers(record.decode_error.reason));
           continue;
         }
         v1::ClientEvent& event = *record.event;
@@ -247,11 +247,17 @@ Result<PublishReport> publish_files(const std::vector<model::ChainModel>& chains
           }
         }
         const auto chain = chain_by_id.find(event.chain_id());
-        if (auto why =
-                ingest::validate(event, chain == chain_by_id.end() ? nullptr : chain->second)) {
-          invalid(why->code, why->reason);
+        const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                   std::chrono::system_clock::now().time_since_epoch())
+                                   .count();
+        if (auto why = ingest::validate(event, chain == chain_by_id.end() ? nullptr : chain->second,
+                                        ingest::Membership::kChecked, now_ms)) {
+          invalid(why->code, ingest::mask_identifiers(why->reason));
           continue;
         }
+        // Only what a measure of the chain reads leaves the partner.
+        ingest::keep_read_attributes(event, *chain->second);
+        event.DiscardUnknownFields();
         std::string bytes = model::canonical_bytes(event);
         if (bytes.size() > ingest::kMaxEventBytes) {
           invalid("too_large", "event is " + std::to_string(bytes.size()) +

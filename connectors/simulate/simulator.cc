@@ -643,6 +643,9 @@ class Simulation {
       }
       if (e.attributes & kUrgentBit) attributes["urgent"] = "true";
     }
+    if (options_.end_ms != 0 && (e.occurred > options_.end_ms || e.recorded > options_.end_ms)) {
+      return;
+    }
     ++emitted_;
     emit_(event_);
   }

@@ -21,6 +21,9 @@ struct SimulationOptions {
   uint64_t seed = 1;
   // First sign-up; clients arrive spread over the following year.
   int64_t start_ms = 1704063600000;  // 2024-01-01T00:00:00+01:00
+  // The moment the extract is taken, ms (0: none): events occurring or
+  // recorded after it are not emitted, as no partner can report them yet.
+  int64_t end_ms = 0;
   // Probability that an event is delivered late (out of order).
   double disorder = 0.0;
   // Probability that an event is delivered twice (exact repeat).

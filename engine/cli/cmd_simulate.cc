@@ -49,6 +49,8 @@ namespace {
 namespace fs = std::filesystem;
 namespace pb = google::protobuf;
 
+constexpr int64_t kExtractAfterStartMs = int64_t{913} * 86'400'000;  // 30 months
+
 struct SimulateArgs {
   std::string chain;
   int64_t clients = 0;
@@ -142,6 +144,10 @@ int run(const SimulateArgs& args) {
     if (!start.ok()) return fail("--start: " + start.error());
     options.start_ms = start.value();
   }
+  // Journeys run up to about three years after the first arrival; an extract
+  // 30 months after --start holds no event after the moment of ingest
+  // (occurred_in_future) for a start at least that long ago.
+  options.end_ms = options.start_ms + kExtractAfterStartMs;
 
   // Output, under a temporary name until complete.
   const std::string temp = args.out + ".tmp-" + std::to_string(::getpid());
@@ -215,7 +221,7 @@ void add_simulate_command(CLI::App& app, int& exit_code) {
       ->required();
   cmd->add_option("--start", args->start,
                   "First day of arrivals, YYYY-MM-DD (local midnight in the chain's time zone; "
-                  "default 2024-01-01)");
+                  "default 2024-01-01); events after 30 months from it are left out");
   cmd->add_option("--disorder", args->disorder,
                   "Share of events delivered late, out of order (0-1, default 0)");
   cmd->add_option("--duplicates", args->duplicates,

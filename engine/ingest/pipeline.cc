@@ -16,27 +16,43 @@
 namespace ketenflow::ingest {
 namespace {
 
-// The record as the dead-letter topic gets it: the original bytes, except
-// that raw identifiers are removed — from the decoded client_ref of a
-// protobuf record (re-serialized), or wherever they stand in text.
+// The client_ref a kept record may show (shortened in listings): none when
+// it is a raw identifier itself.
+std::string shown_ref(const SourceRecord& record) {
+  const std::string& ref = record.event ? record.event->client_ref() : record.undecoded_client_ref;
+  if (ref.empty() || looks_like_bsn(ref) || looks_like_email(ref)) return {};
+  return ref;
+}
+
+// The record as the dead-letter topic gets it, without raw identifiers:
+//  - a decoded protobuf record field by field (without_identifiers, unknown
+//    fields dropped) and re-serialized; the original bytes when that changes
+//    nothing;
+//  - an undecodable protobuf record not at all: its bytes may hold an
+//    identifier in a form no text scan finds (a varint, another message), so
+//    only its position, length and reason are kept;
+//  - text (NDJSON, CSV, XES) with every identifier masked wherever it stands
+//    (mask_identifiers, which also reads JSON \u escapes).
 std::string dead_letter_record(const SourceRecord& record) {
-  if (!record.raw_is_protobuf || !record.event) return mask_identifiers(record.raw);
-  const std::string& ref = record.event->client_ref();
-  if (!looks_like_bsn(ref) && !looks_like_email(ref)) return record.raw;
-  v1::ClientEvent masked = *record.event;
-  masked.set_client_ref("<removed>");
-  return model::canonical_bytes(masked);
+  if (!record.raw_is_protobuf) return mask_identifiers(record.raw, shown_ref(record));
+  if (!record.event) return {};
+  v1::ClientEvent clean = without_identifiers(*record.event);
+  clean.DiscardUnknownFields();
+  std::string bytes = model::canonical_bytes(clean);
+  if (bytes == model::canonical_bytes(*record.event)) return record.raw;
+  return bytes;
 }
 
 // The record as the rejects family keeps it for operators: the dead-letter
-// form with the client_ref redacted too (logs and listings never show a
+// form with the client_ref shortened too (logs and listings never show a
 // client_ref in full), cut to 64 KiB.
 std::string listed_record(const SourceRecord& record, const std::string& dead_letter) {
   std::string out = dead_letter;
-  const std::string ref = record.event ? record.event->client_ref() : record.undecoded_client_ref;
-  if (!ref.empty() && !looks_like_bsn(ref) && !looks_like_email(ref)) {
+  const std::string ref = shown_ref(record);
+  if (!ref.empty()) {
     if (record.raw_is_protobuf && record.event) {
-      v1::ClientEvent shown = *record.event;
+      v1::ClientEvent shown = without_identifiers(*record.event);
+      shown.DiscardUnknownFields();
       shown.set_client_ref(redact(ref));
       out = model::canonical_bytes(shown);
     } else {
@@ -63,6 +79,12 @@ struct ClientChange {
   std::string client;
   std::vector<v1::PathInput> added;
 };
+
+int64_t system_clock_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
 
 }  // namespace
 
@@ -127,9 +149,7 @@ Result<BatchCounts> Pipeline::apply(std::vector<SourceRecord>& records, const st
                                     const std::vector<MetaEntry>& positions) {
   rocksdb::WriteBatch batch;
   BatchCounts counts;
-  const auto now = std::chrono::system_clock::now();
-  const int64_t now_ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+  const int64_t now_ms = options_.clock ? options_.clock() : system_clock_ms();
 
   const auto reject = [&](const SourceRecord& record, const Rejection& why) {
     v1::Reject r;
@@ -138,7 +158,12 @@ Result<BatchCounts> Pipeline::apply(std::vector<SourceRecord>& records, const st
     r.set_source(to_valid_utf8(source));
     r.set_position(to_valid_utf8(record.position));
     r.set_code(why.code);
-    r.set_reason(to_valid_utf8(why.reason));
+    std::string reason = mask_identifiers(why.reason);
+    if (record.raw_is_protobuf && !record.event && !record.raw.empty()) {
+      reason += " (its " + std::to_string(record.raw.size()) +
+                " bytes are not kept: undecodable protobuf cannot be checked for identifiers)";
+    }
+    r.set_reason(to_valid_utf8(reason));
     std::string dead_letter = dead_letter_record(record);
     r.set_record(listed_record(record, dead_letter));
     *r.mutable_rejected_at() = model::from_ms(now_ms);
@@ -159,7 +184,7 @@ Result<BatchCounts> Pipeline::apply(std::vector<SourceRecord>& records, const st
   // 1. Decode errors, size and validation.
   std::vector<Accepted> candidates;
   candidates.reserve(records.size());
-  for (const SourceRecord& record : records) {
+  for (SourceRecord& record : records) {
     if (record.raw.size() > kMaxEventBytes) {
       reject(record, {"too_large", "record is " + std::to_string(record.raw.size()) +
                                        " bytes; events may be at most 64 KiB"});
@@ -169,13 +194,19 @@ Result<BatchCounts> Pipeline::apply(std::vector<SourceRecord>& records, const st
       reject(record, record.decode_error);
       continue;
     }
-    const v1::ClientEvent& event = *record.event;
+    v1::ClientEvent& event = *record.event;
     model::ChainModel* chain = find_chain(event.chain_id());
     const bool inferred = chain != nullptr && chain->def.inferred();
-    if (auto why = validate(event, chain, inferred ? Membership::kOpen : Membership::kChecked)) {
+    if (auto why =
+            validate(event, chain, inferred ? Membership::kOpen : Membership::kChecked, now_ms)) {
       reject(record, *why);
       continue;
     }
+    // Only what a measure reads is stored: attributes no where: reads and
+    // fields this schema does not know are personal data without a use. The
+    // payload hash is over what is stored.
+    keep_read_attributes(event, *chain);
+    event.DiscardUnknownFields();
     std::string bytes = model::canonical_bytes(event);
     const uint64_t hash = XXH3_64bits(bytes.data(), bytes.size());
     candidates.push_back({&record, chain, std::move(bytes), hash});

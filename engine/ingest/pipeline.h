@@ -15,6 +15,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -69,6 +70,10 @@ void add_counts(BatchCounts& into, const BatchCounts& from);
 struct PipelineOptions {
   // Also queue every reject in the outbox family, for the dead-letter topic.
   bool outbox = false;
+  // The moment of ingest, ms since the epoch (default: the system clock), read
+  // once per batch: events dated more than a day after it are rejected, and
+  // stored events carry it as stored_ms.
+  std::function<int64_t()> clock = {};
 };
 
 struct ChainSetup {

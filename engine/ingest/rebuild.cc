@@ -2,7 +2,12 @@
 
 #include <map>
 
+#include <xxhash.h>
+
 #include "ingest/projection.h"
+#include "ingest/validate.h"
+#include "model/event.h"
+#include "model/time.h"
 #include "path/path.h"
 #include "store/chains.h"
 #include "store/client_events.h"
@@ -55,6 +60,28 @@ Result<RebuildResult> rebuild(store::Store& store, std::vector<model::ChainModel
           return ok_status();
         }
         const model::ChainModel& chain = found->second;
+        for (auto& e : events) {
+          if (keep_read_attributes(e.event, chain) == 0) continue;
+          // Attributes no where: of the chain reads any more (or stored before
+          // ingest dropped them) are removed from the store.
+          const std::string bytes = model::canonical_bytes(e.event);
+          v1::StoredEvent stored;
+          stored.set_event(bytes);
+          stored.set_seq(e.seq);
+          stored.set_stored_ms(e.stored_ms);
+          batch.Put(store.cf(store::Cf::kEvents),
+                    store::event_key(chain_id, client, model::to_ms(e.event.occurred_at()),
+                                     e.event.event_id()),
+                    stored.SerializeAsString());
+          v1::EventIdRecord id_record;
+          id_record.set_chain_id(chain_id);
+          id_record.set_client_ref(client);
+          id_record.set_payload_hash(XXH3_64bits(bytes.data(), bytes.size()));
+          batch.Put(store.cf(store::Cf::kEventIds),
+                    store::event_id_key(chain_id, e.event.event_id()),
+                    id_record.SerializeAsString());
+          ++result.attributes_dropped;
+        }
         v1::ClientRecord record;
         for (const auto& e : events) {
           *record.add_events() = path::path_input(e.event, e.seq, chain.filter_attributes);

@@ -1,6 +1,7 @@
 // Rebuild: recompute every projection (paths, KPIs, open visits) from the
 // stored events. Its KPI output equals the incremental one (invariant 1);
-// with new chain definitions it is also how a changed chain is applied.
+// with new chain definitions it is also how a changed chain is applied,
+// including which event attributes are kept.
 #pragma once
 
 #include <functional>
@@ -17,6 +18,10 @@ struct RebuildResult {
   uint64_t clients = 0;
   // Events whose chain is no longer recorded (left out).
   uint64_t orphaned = 0;
+  // Stored events rewritten without the attributes no where: of their chain
+  // reads (ingest stores only those; this applies a changed chain, or cleans
+  // a store built before that rule).
+  uint64_t attributes_dropped = 0;
 };
 
 // `chains`: definitions that replace the recorded ones (others stay).

@@ -30,7 +30,8 @@ std::optional<Rejection> check_id(std::string_view field, std::string_view value
 }
 
 std::optional<Rejection> check_timestamp(std::string_view field,
-                                         const google::protobuf::Timestamp& ts) {
+                                         const google::protobuf::Timestamp& ts,
+                                         std::optional<int64_t> now_ms) {
   if (ts.nanos() < 0 || ts.nanos() > 999'999'999) {
     return Rejection{"malformed_field", std::string(field) + " has nanos out of range"};
   }
@@ -43,31 +44,20 @@ std::optional<Rejection> check_timestamp(std::string_view field,
         "occurred_before_1900",
         std::string(field) + " " + model::format_instant(model::to_ms(ts)) + " is before 1900"};
   }
+  const int64_t at = model::to_ms(ts);
+  if (at >= kLatestEventMs) {
+    return Rejection{"occurred_in_future", std::string(field) + " " + model::format_instant(at) +
+                                               " is not before 2100-01-01"};
+  }
+  if (now_ms && at > *now_ms + kFutureSlackMs) {
+    return Rejection{"occurred_in_future", std::string(field) + " " + model::format_instant(at) +
+                                               " is more than a day after the moment of ingest " +
+                                               model::format_instant(*now_ms)};
+  }
   return std::nullopt;
 }
 
 }  // namespace
-
-bool looks_like_bsn(std::string_view ref) {
-  if (ref.size() != 9) return false;
-  int sum = 0;
-  for (size_t i = 0; i < 9; ++i) {
-    if (!std::isdigit(static_cast<unsigned char>(ref[i]))) return false;
-    const int digit = ref[i] - '0';
-    sum += (i < 8 ? static_cast<int>(9 - i) : -1) * digit;
-  }
-  return sum % 11 == 0;
-}
-
-bool looks_like_email(std::string_view ref) {
-  const size_t at = ref.find('@');
-  if (at == std::string_view::npos || at == 0 || ref.find('@', at + 1) != std::string_view::npos) {
-    return false;
-  }
-  const std::string_view domain = ref.substr(at + 1);
-  const size_t dot = domain.rfind('.');
-  return dot != std::string_view::npos && dot > 0 && dot + 1 < domain.size();
-}
 
 bool valid_utf8(std::string_view text) { return utf8::is_valid(text.begin(), text.end()); }
 
@@ -78,54 +68,42 @@ std::string to_valid_utf8(std::string_view text) {
   return out;
 }
 
-std::string mask_identifiers(std::string_view text) {
-  const auto email_char = [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '%' ||
-           c == '+' || c == '-';
-  };
-  // E-mail addresses first, as whole tokens around an '@'.
-  std::string no_email;
-  size_t copied = 0;
-  for (size_t at = text.find('@'); at != std::string_view::npos; at = text.find('@', at + 1)) {
-    size_t start = at;
-    while (start > copied && email_char(text[start - 1])) --start;
-    size_t end = at + 1;
-    while (end < text.size() && email_char(text[end])) ++end;
-    if (!looks_like_email(text.substr(start, end - start))) continue;
-    no_email.append(text.substr(copied, start - copied)).append("<removed>");
-    copied = end;
-    at = end - 1;
-  }
-  no_email.append(text.substr(copied));
-
-  // Then every maximal run of exactly 9 digits that passes the elfproef.
-  const auto digit = [](char c) { return c >= '0' && c <= '9'; };
-  std::string out;
-  out.reserve(no_email.size());
-  for (size_t i = 0; i < no_email.size();) {
-    if (!digit(no_email[i])) {
-      out.push_back(no_email[i++]);
-      continue;
-    }
-    size_t end = i;
-    while (end < no_email.size() && digit(no_email[end])) ++end;
-    const std::string_view run(no_email.data() + i, end - i);
-    if (looks_like_bsn(run)) {
-      out += "<removed>";
+size_t keep_read_attributes(v1::ClientEvent& event, const model::ChainModel& chain) {
+  auto& attributes = *event.mutable_attributes();
+  if (attributes.empty()) return 0;
+  const auto& read = chain.filter_attributes;  // ascending
+  size_t dropped = 0;
+  for (auto it = attributes.begin(); it != attributes.end();) {
+    if (std::binary_search(read.begin(), read.end(), it->first)) {
+      ++it;
     } else {
-      out.append(run);
+      it = attributes.erase(it);
+      ++dropped;
     }
-    i = end;
   }
+  return dropped;
+}
+
+v1::ClientEvent without_identifiers(const v1::ClientEvent& event) {
+  const auto masked = [](const std::string& value) {
+    return looks_like_bsn(value) ? std::string("<removed>") : mask_identifiers(value);
+  };
+  v1::ClientEvent out = event;
+  const std::string& ref = event.client_ref();
+  if (looks_like_bsn(ref) || looks_like_email(ref)) out.set_client_ref("<removed>");
+  out.set_event_id(mask_identifiers(event.event_id()));
+  out.set_chain_id(mask_identifiers(event.chain_id()));
+  out.set_type(mask_identifiers(event.type()));
+  out.set_partner_id(mask_identifiers(event.partner_id()));
+  out.set_corrects_event_id(mask_identifiers(event.corrects_event_id()));
+  auto& attributes = *out.mutable_attributes();
+  attributes.clear();
+  for (const auto& [key, value] : event.attributes()) attributes[masked(key)] = masked(value);
   return out;
 }
 
-std::string redact(std::string_view client_ref) {
-  return std::string(client_ref.substr(0, std::min<size_t>(4, client_ref.size() / 3))) + "…";
-}
-
 std::optional<Rejection> validate(const v1::ClientEvent& event, const model::ChainModel* chain,
-                                  Membership membership) {
+                                  Membership membership, std::optional<int64_t> now_ms) {
   if (auto r = check_id("event_id", event.event_id())) return r;
   if (auto r = check_id("chain_id", event.chain_id())) return r;
   if (auto r = check_id("client_ref", event.client_ref())) return r;
@@ -138,6 +116,19 @@ std::optional<Rejection> validate(const v1::ClientEvent& event, const model::Cha
   if (looks_like_email(event.client_ref())) {
     return Rejection{"email_client_ref",
                      "client_ref looks like an e-mail address; publish a pseudonym instead"};
+  }
+  // Every attribute, also one no measure reads: the record as it came is kept
+  // with a reject. The key is named; it is masked in case it holds an identifier.
+  for (const auto& [key, value] : event.attributes()) {
+    if (looks_like_bsn(value)) {
+      return Rejection{"bsn_attribute", "attribute \"" + to_valid_utf8(mask_identifiers(key)) +
+                                            "\" looks like a BSN (9 digits passing the "
+                                            "elfproef); leave it out or publish a pseudonym"};
+    }
+    if (looks_like_email(value)) {
+      return Rejection{"email_attribute", "attribute \"" + to_valid_utf8(mask_identifiers(key)) +
+                                              "\" holds an e-mail address; leave it out"};
+    }
   }
   if (chain == nullptr) {
     return Rejection{"unknown_chain", "chain \"" + event.chain_id() + "\" is not defined"};
@@ -173,9 +164,9 @@ std::optional<Rejection> validate(const v1::ClientEvent& event, const model::Cha
                                                 "\" in chain " + event.chain_id()};
   }
   if (!event.has_occurred_at()) return Rejection{"missing_field", "occurred_at is missing"};
-  if (auto r = check_timestamp("occurred_at", event.occurred_at())) return r;
+  if (auto r = check_timestamp("occurred_at", event.occurred_at(), now_ms)) return r;
   if (event.has_recorded_at()) {
-    if (auto r = check_timestamp("recorded_at", event.recorded_at())) return r;
+    if (auto r = check_timestamp("recorded_at", event.recorded_at(), now_ms)) return r;
     const int64_t occurred = model::to_ms(event.occurred_at());
     const int64_t recorded = model::to_ms(event.recorded_at());
     if (occurred > recorded + kDayMs) {

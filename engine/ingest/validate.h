@@ -5,10 +5,12 @@
 // client_ref in full.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 
+#include "ingest/identifiers.h"
 #include "ketenflow/v1/event.pb.h"
 #include "model/chain.h"
 
@@ -25,25 +27,34 @@ inline constexpr size_t kMaxEventBytes = 64 * 1024;
 // inferred chain, which grows with the log).
 enum class Membership { kChecked, kOpen };
 
-// `chain` is the event's chain, or nullptr when chain_id names no known chain.
-std::optional<Rejection> validate(const v1::ClientEvent& event, const model::ChainModel* chain,
-                                  Membership membership = Membership::kChecked);
+// Events may not be dated after this instant (2100-01-01T00:00:00Z, ms)...
+inline constexpr int64_t kLatestEventMs = 4102444800000;
+// ... nor more than this after the moment of ingest.
+inline constexpr int64_t kFutureSlackMs = 86'400'000;
 
-// 9 digits passing the elfproef (the BSN check).
-bool looks_like_bsn(std::string_view ref);
-// local@domain.tld
-bool looks_like_email(std::string_view ref);
+// `chain` is the event's chain, or nullptr when chain_id names no known chain.
+// `now_ms` is the moment of ingest (ms since the epoch): occurred_at and
+// recorded_at more than a day after it are rejected (occurred_in_future).
+// Without it only the fixed bound (2100) applies. An event valid at one moment
+// stays valid later, so the check never depends on the order of arrival.
+std::optional<Rejection> validate(const v1::ClientEvent& event, const model::ChainModel* chain,
+                                  Membership membership = Membership::kChecked,
+                                  std::optional<int64_t> now_ms = std::nullopt);
+
+// Drops the attributes no `where:` of `chain` reads (chain->filter_attributes):
+// ingest stores, exports and shows only what a measure needs. Returns how many
+// were dropped.
+size_t keep_read_attributes(v1::ClientEvent& event, const model::ChainModel& chain);
+
+// `event` without raw identifiers, for what is kept of a rejected record:
+// client_ref "<removed>" when it is a BSN or e-mail address; the other string
+// fields, attribute keys and values masked (mask_identifiers), a value that is
+// a BSN as a whole "<removed>".
+v1::ClientEvent without_identifiers(const v1::ClientEvent& event);
+
 // Protobuf string fields must hold UTF-8.
 bool valid_utf8(std::string_view text);
 // `text` with every invalid byte sequence replaced by U+FFFD.
 std::string to_valid_utf8(std::string_view text);
-
-// `text` with every BSN-like token (a run of exactly 9 digits passing the
-// elfproef) and e-mail address replaced by "<removed>": what is kept of a
-// record must not hold a raw identifier, wherever in it it stands.
-std::string mask_identifiers(std::string_view text);
-
-// "c-4f3a…" : enough to tell refs apart in a log line, not enough to identify.
-std::string redact(std::string_view client_ref);
 
 }  // namespace ketenflow::ingest

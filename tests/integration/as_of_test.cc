@@ -123,7 +123,7 @@ TEST(AsOf, ReportBetweenIngestsIsReproducedAfterLateEventsAndCorrections) {
   correction["eventId"] = in_a[50].at("eventId").get<std::string>() + "-fix";
   correction["correctsEventId"] = in_a[50].at("eventId");
   correction["occurredAt"] = in_a[51].at("occurredAt");
-  correction["recordedAt"] = "2030-01-01T00:00:00Z";
+  correction["recordedAt"] = "2026-07-15T00:00:00Z";
   b.push_back(correction.dump());
   json withdrawal = {{"eventId", in_a[80].at("eventId").get<std::string>() + "-weg"},
                      {"chainId", "wonen-eerst"},
@@ -131,7 +131,7 @@ TEST(AsOf, ReportBetweenIngestsIsReproducedAfterLateEventsAndCorrections) {
                      {"partnerId", in_a[80].at("partnerId")},
                      {"correctsEventId", in_a[80].at("eventId")},
                      {"retracted", true},
-                     {"recordedAt", "2030-01-01T00:00:00Z"}};
+                     {"recordedAt", "2026-07-15T00:00:00Z"}};
   b.push_back(withdrawal.dump());
   it::write_file(tmp / "a.ndjson", it::join_lines(a));
   it::write_file(tmp / "b.ndjson", it::join_lines(b));

@@ -239,7 +239,7 @@ TEST(OrderFree, EngineFaultInjectionSimulatedOrderVsShuffled) {
 TEST(Crash, KilledIngestResumesToIdenticalState) {
   it::TempDir tmp;
   const std::string sim = tmp / "events.pb";
-  const it::RunResult s = simulate(sim, 10000, 7);
+  const it::RunResult s = simulate(sim, 10500, 7);
   ASSERT_TRUE(Ok(s));
   std::smatch m;
   ASSERT_TRUE(std::regex_search(s.err, m, std::regex(R"(wrote (\d+) events)"))) << s.describe();
@@ -304,7 +304,7 @@ TEST(Crash, KilledIngestResumesToIdenticalState) {
                    kpi_outputs(tmp / "B", "wonen-eerst"));
   const auto kpis = parse_json(kpi(tmp / "B", "wonen-eerst", {"--format", "json"}).out);
   ASSERT_TRUE(kpis);
-  EXPECT_EQ((*kpis)["caseDuration"]["count"].get<int>(), 10000);
+  EXPECT_EQ((*kpis)["caseDuration"]["count"].get<int>(), 10500);
 
   // Nothing rejected, nothing lost, nothing counted twice: every event of the
   // file is known exactly once, so the same events under another name are all

@@ -642,11 +642,14 @@ TEST(KafkaBadInput, EveryBadRecordLandsOnTheDeadLetterTopic) {
       }
       EXPECT_EQ(kept.client_ref(), "<removed>") << b.name;
       EXPECT_EQ(kept.event_id(), b.original_id) << b.name;
-    } else if (b.message.value) {
+    } else if (v1::ClientEvent probe; b.message.value && b.message.value->size() <= 64 * 1024 &&
+                                      probe.ParseFromString(*b.message.value)) {
       EXPECT_TRUE(r.value == b.message.value)
           << b.name << ": DLQ value is not the original bytes (" << (r.value ? r.value->size() : 0)
           << " vs " << b.message.value->size() << " bytes)";
     } else {
+      // A record that is not a ClientEvent keeps nothing of its bytes (README "What is
+      // rejected"): they could hold an identifier no scan finds.
       EXPECT_TRUE(!r.value || r.value->empty()) << b.name << ": DLQ value should be empty";
     }
   }

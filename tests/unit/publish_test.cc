@@ -230,6 +230,41 @@ TEST_F(PublishMock, ReportsInvalidRecordsWithoutSendingThemOrTheirClientRef) {
   }
 }
 
+TEST_F(PublishMock, AppliesTheEngineRulesOnNormalisedIdentifiersAttributesAndTimes) {
+  // The engine's own rules, before anything is sent: identifiers after
+  // normalisation, identifiers in attribute values, times after 2100.
+  const std::string path = dir_.path() + "/partner.ndjson";
+  const auto line = [](const std::string& id, const std::string& ref, const std::string& extra) {
+    return R"({"eventId":")" + id + R"(","chainId":"test-keten","clientRef":")" + ref +
+           R"(","type":"aangemeld","partnerId":"gemeente","occurredAt":"2024-03-05T09:00:00Z")" +
+           extra + "}\n";
+  };
+  std::ofstream(path)
+      << line("e-1", "c-1", R"(,"attributes":{"urgent":"true"})")
+      << line("e-2", "BSN: 111-222-333", "")
+      << line("e-3", "\uff11\uff11\uff11\uff12\uff12\uff12\uff13\uff13\uff13", "")
+      << line("e-4", "jan\uff20example.nl", "")
+      << line("e-5", "c-5", R"(,"attributes":{"dossier":"111 222 333"})")
+      << line("e-6", "c-6", R"(,"attributes":{"contact":"jan@localhost"})")
+      << R"({"eventId":"e-7","chainId":"test-keten","clientRef":"c-7","type":"aangemeld","partnerId":"gemeente","occurredAt":"9999-12-31T00:00:00Z"})"
+      << "\n";
+  auto report = publish(path);
+  ASSERT_TRUE(report.ok()) << report.error();
+  EXPECT_EQ(report->files[0].sent, 1u);
+  EXPECT_EQ(report->files[0].invalid, 6u);
+  ASSERT_EQ(report->problems.size(), 6u);
+  const std::vector<std::string> want = {"bsn_client_ref", "bsn_client_ref",  "email_client_ref",
+                                         "bsn_attribute",  "email_attribute", "occurred_in_future"};
+  for (size_t i = 0; i < want.size(); ++i) {
+    const RecordProblem& p = report->problems[i];
+    EXPECT_EQ(p.position, "line " + std::to_string(i + 2));
+    EXPECT_EQ(p.reason.rfind(want[i] + ": ", 0), 0u) << p.reason;
+    for (const std::string trace : {"111", "\uff11", "jan"}) {
+      EXPECT_EQ(p.reason.find(trace), std::string::npos) << p.reason;
+    }
+  }
+}
+
 TEST_F(PublishMock, PseudonymisesAnAttributeAndReportsRecordsWithoutOne) {
   const std::string path = dir_.path() + "/raw.ndjson";
   std::ofstream(path)
