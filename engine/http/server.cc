@@ -142,7 +142,8 @@ struct ApiServer::State {
       }
       request.query[name] = value;
     }
-    const ApiContext context{store, chains, *audit, host, probe, options.k};
+    const ApiContext context{store, chains,    *audit,        host,
+                             probe, options.k, options.round, options.analyst_calendar_periods};
     if (!route->cached) return route->handler(context, request);
     // Same answer for the same route, parameters, disclosure and hour (the
     // measures' "today" moves with the clock).

@@ -26,6 +26,10 @@ struct ServerOptions {
   std::string tokens_file;
   std::string audit_file;
   uint32_t k = 10;
+  // Analysts: counts rounded to multiples of this (0: exact); reports only
+  // over whole calendar months.
+  uint32_t round = 0;
+  bool analyst_calendar_periods = false;
   // Worker threads; each serves one connection at a time (keep-alive).
   int threads = 64;
   // Longest request line + headers + body, and socket read/write timeout.

@@ -23,6 +23,9 @@ struct GoalQuery {
   View view = View::kCompletion;
   // The local day taken as today (local_today() or a fixed day); callers set it.
   int32_t today = INT32_MAX;
+  // When from and to are first days of months: the previous period is as many
+  // whole months before `from`, not as many days.
+  bool previous_by_months = false;
 };
 
 Result<v1::GoalTree> goal_tree(const store::Store& store, const model::ChainModel& chain,
