@@ -17,9 +17,9 @@ export function count(value) {
   return whole.format(value ?? 0);
 }
 
-// True when the API hid the exact value ("<10").
+// True when the API hid the exact value ("<10", or "x").
 export function isSuppressed(value) {
-  return typeof value === 'string' && value.startsWith('<');
+  return typeof value === 'string';  // "<k", or "x" when hidden for another count's sake
 }
 
 // A plain number from a count field; null when suppressed.

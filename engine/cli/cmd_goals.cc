@@ -6,6 +6,7 @@
 #include "cli/common.h"
 #include "query/format.h"
 #include "query/goal_query.h"
+#include "query/report_params.h"
 #include "store/chains.h"
 
 namespace ketenflow::cli {
@@ -22,21 +23,20 @@ struct GoalsArgs {
 };
 
 int run_goals(const GoalsArgs& args) {
-  query::GoalQuery q;
-  auto range = parse_day_range(args.from, args.to);
-  if (!range) return fail(range.error());
-  q.from = range->from;
-  q.to = range->to;
-  auto view = query::parse_view(args.view);
-  if (!view) return fail("--view: " + view.error());
-  q.view = *view;
   auto store = open_for_reading(args.data);
   if (!store) return fail(store.error());
   auto chain = store::load_chain(**store, args.chain);
   if (!chain) return fail(chain.error());
-  auto today = today_or(args.today, query::local_today(*chain));
-  if (!today) return fail(today.error());
-  q.today = *today;
+  query::KpiQuery params;
+  const query::ReportText text{args.from, args.to, "", args.view, "", args.today};
+  if (auto bad = query::parse_report_text(text, *chain, query::local_today(*chain), params)) {
+    return fail(query::option_name(bad->parameter) + ": " + bad->message);
+  }
+  query::GoalQuery q;
+  q.from = params.from;
+  q.to = params.to;
+  q.view = params.view;
+  q.today = params.today;
   auto tree = query::goal_tree(**store, *chain, q);
   if (!tree) return fail(tree.error());
   if (args.format == "json") {

@@ -4,9 +4,9 @@
 
 #include "cli/command.h"
 #include "cli/common.h"
-#include "model/time.h"
 #include "query/format.h"
 #include "query/kpi_query.h"
+#include "query/report_params.h"
 #include "store/chains.h"
 
 namespace ketenflow::cli {
@@ -25,37 +25,15 @@ struct KpiArgs {
 };
 
 int run_kpi(const KpiArgs& args) {
-  query::KpiQuery q;
-  auto range = parse_day_range(args.from, args.to);
-  if (!range) return fail(range.error());
-  q.from = range->from;
-  q.to = range->to;
-  if (!args.by.empty()) {
-    auto period = kpi::parse_period(args.by);
-    if (!period) return fail("--by: " + period.error());
-    q.by = *period;
-  }
   auto store = open_for_reading(args.data);
   if (!store) return fail(store.error());
   auto chain = store::load_chain(**store, args.chain);
   if (!chain) return fail(chain.error());
-  auto view = query::parse_view(args.view);
-  if (!view) return fail("--view: " + view.error());
-  q.view = *view;
-  q.today = query::local_today(*chain);
-  if (!args.as_of.empty()) {
-    auto instant = model::parse_instant(args.as_of, chain->zone);
-    if (!instant) {
-      return fail("--as-of: " + instant.error() +
-                  "; want an RFC 3339 instant such as 2024-03-31T18:00:00Z");
-    }
-    q.as_of_ms = *instant;
-    // The report as it was made then: "today" was the as-of day.
-    q.today = model::local_day(*instant, chain->zone);
-  }
-  auto today = today_or(args.today, q.today);
-  if (!today) return fail(today.error());
-  q.today = *today;
+  query::KpiQuery q;
+  const query::ReportText text{args.from, args.to, args.by, args.view, args.as_of, args.today};
+  auto bad = query::parse_report_text(text, *chain, query::local_today(*chain), q);
+  if (!bad) bad = query::check_report_size(query::store_aggregates(**store, chain->def.id()), q);
+  if (bad) return fail(query::option_name(bad->parameter) + ": " + bad->message);
   auto report = query::kpi_report(**store, *chain, q);
   if (!report) return fail(report.error());
   if (args.format == "json") {

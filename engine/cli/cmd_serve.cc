@@ -36,6 +36,8 @@ struct ServeArgs {
   std::string tokens;
   std::string audit;
   uint32_t k = 10;
+  uint32_t round = 0;
+  std::string analyst_periods = "any";
   int http_threads = 16;
   http::ServerOptions http_limits;
 };
@@ -110,6 +112,8 @@ int run_serve(const ServeArgs& args) {
     http_options.tokens_file = args.tokens.empty() ? args.data + "/tokens" : args.tokens;
     http_options.audit_file = args.audit.empty() ? args.data + "/audit.log" : args.audit;
     http_options.k = args.k;
+    http_options.round = args.round;
+    http_options.analyst_calendar_periods = args.analyst_periods == "calendar";
     http_options.threads = args.http_threads;
     http::HostProbe host;
     if (!args.brokers.empty()) {
@@ -203,6 +207,13 @@ void add_serve_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--k", args->k, "Analysts see counts below k as \"<k\"")
       ->capture_default_str()
       ->check(CLI::Range(1, 1000));
+  cmd->add_option("--round", args->round,
+                  "Analysts see counts rounded to multiples of N, shares from the rounded counts")
+      ->check(CLI::Range(1, 1000));
+  cmd->add_option("--analyst-periods", args->analyst_periods,
+                  "calendar: analysts' from/to must be the first day of a month")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"any", "calendar"}));
   cmd->add_option("--http-threads", args->http_threads, "HTTP worker threads answering requests")
       ->capture_default_str()
       ->check(CLI::Range(1, 1024));

@@ -39,12 +39,6 @@ Result<DayRange> parse_day_range(const std::string& from, const std::string& to)
   return DayRange{*first, *last};
 }
 
-Result<int32_t> today_or(const std::string& today, int32_t fallback) {
-  auto day = day_option("--today", today);
-  if (!day) return Error{day.error()};
-  return day->value_or(fallback);
-}
-
 Result<ingest::FileFormat> file_format_of(const std::string& format, const std::string& file) {
   if (!format.empty()) return ingest::parse_file_format(format);
   const std::string ext = std::filesystem::path(file).extension().string();

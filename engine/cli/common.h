@@ -29,9 +29,6 @@ struct DayRange {
 };
 Result<DayRange> parse_day_range(const std::string& from, const std::string& to);
 
-// --today: the local day YYYY-MM-DD when given, else `fallback`.
-Result<int32_t> today_or(const std::string& today, int32_t fallback);
-
 // `format` (ndjson | csv | pb | xes) when given, else from the extension of
 // `file`: .ndjson / .jsonl / .json, .csv, .pb, .xes / .xes.gz.
 Result<ingest::FileFormat> file_format_of(const std::string& format, const std::string& file);

@@ -9,6 +9,7 @@
 #include "model/time.h"
 #include "query/format.h"
 #include "query/measure_query.h"
+#include "query/report_params.h"
 
 namespace ketenflow::http {
 namespace {
@@ -103,7 +104,7 @@ ApiReply report_reply(const ApiContext& context, const ApiRequest& request,
   const bool analyst = request.caller.role == Role::kAnalyst;
   if (wanted == "json" && !analyst) return {200, "application/json", query::to_json(report, false)};
   nlohmann::ordered_json json = nlohmann::ordered_json::parse(query::to_json(report, false));
-  if (analyst) suppress_small_counts(json, context.k);
+  if (analyst) disclose(json, DisclosurePolicy{context.k, context.round});
   if (wanted == "csv") return {200, "text/csv; charset=utf-8", to_csv(rows(json))};
   return {200, "application/json", json.dump()};
 }
@@ -123,36 +124,34 @@ ApiReply unknown_chain(const ApiRequest& request) {
                      "no chain \"" + (id == request.path.end() ? "" : id->second) + "\"");
 }
 
-std::optional<ApiReply> read_report_query(const model::ChainModel& chain, const ApiRequest& request,
-                                          query::KpiQuery& out) {
-  const auto given = [&](const char* name) -> const std::string* {
+std::optional<ApiReply> read_report_params(const model::ChainModel& chain,
+                                           const ApiRequest& request, bool calendar_periods,
+                                           query::KpiQuery& out) {
+  const auto given = [&](const char* name) {
     auto it = request.query.find(name);
-    return it == request.query.end() || it->second.empty() ? nullptr : &it->second;
+    return it == request.query.end() ? std::string() : it->second;
   };
-  for (const char* name : {"from", "to"}) {
-    const std::string* text = given(name);
-    if (text == nullptr) continue;
-    auto day = model::parse_day(*text);
-    if (!day) return bad_parameter(name, day.error());
-    (std::string_view(name) == "from" ? out.from : out.to) = *day;
+  query::ReportText text;
+  text.from = given("from");
+  text.to = given("to");
+  text.by = given("by");
+  text.view = given("view");
+  text.as_of = given("as_of");
+  auto bad =
+      query::parse_report_text(text, chain, model::local_day(request.now_ms, chain.zone), out);
+  if (!bad && request.caller.role == Role::kAnalyst && calendar_periods) {
+    bad = query::check_calendar_periods(out);
   }
-  if (out.from && out.to && *out.from >= *out.to) return bad_parameter("to", "must be after from");
-  if (const std::string* by = given("by")) {
-    auto period = kpi::parse_period(*by);
-    if (!period) return bad_parameter("by", period.error());
-    out.by = *period;
-  }
-  if (const std::string* view = given("view")) {
-    auto parsed = query::parse_view(*view);
-    if (!parsed) return bad_parameter("view", parsed.error());
-    out.view = *parsed;
-  }
-  out.today = model::local_day(request.now_ms, chain.zone);
-  if (const std::string* as_of = given("as_of")) {
-    auto instant = model::parse_instant(*as_of, chain.zone);
-    if (!instant) return bad_parameter("as_of", instant.error());
-    out.as_of_ms = *instant;
-    out.today = model::local_day(*instant, chain.zone);
+  if (bad) return bad_parameter(bad->parameter, bad->message);
+  return std::nullopt;
+}
+
+std::optional<ApiReply> read_report_query(const ApiContext& context, const model::ChainModel& chain,
+                                          const ApiRequest& request, query::KpiQuery& out) {
+  if (auto bad = read_report_params(chain, request, context.calendar_periods, out)) return bad;
+  if (auto bad =
+          query::check_report_size(query::store_aggregates(context.store, chain.def.id()), out)) {
+    return bad_parameter(bad->parameter, bad->message);
   }
   return std::nullopt;
 }

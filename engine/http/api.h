@@ -41,10 +41,14 @@ struct ApiContext {
   AuditLog& audit;
   const HostProbe& host;
   const ServerProbe& probe;
-  // Analysts see counts below k as "<k".
+  // Analysts see counts below k as "<k" (disclosure.h), rounded to multiples
+  // of `round` when it is above 1, and with `calendar_periods` only reports
+  // over whole calendar months (read_report_query).
   uint32_t k = 10;
   // The request's time budget and its client's presence; queries poll it.
   const query::Budget* budget = nullptr;
+  uint32_t round = 0;
+  bool calendar_periods = false;
 };
 
 struct ApiRequest {
@@ -86,12 +90,20 @@ ApiReply query_failed(const ApiContext& context, const std::string& error);
 // The 400 reply naming the query parameter at fault.
 ApiReply bad_parameter(const std::string& parameter, const std::string& message);
 
-// Fills `out` from the report parameters a route accepts: ?from=&to= (local
-// days, `to` exclusive), ?by=, ?view=, ?as_of= (RFC 3339); "today" is the
-// chain's local day of the request, or of as_of. The 400 reply when a value is
-// bad.
-std::optional<ApiReply> read_report_query(const model::ChainModel& chain, const ApiRequest& request,
-                                          query::KpiQuery& out);
+// Fills `out` from the report parameters a route accepts (query/report_params.h,
+// shared with the command line): ?from=&to= (local days, `to` exclusive),
+// ?by=, ?view=, ?as_of= (RFC 3339); "today" is the chain's local day of the
+// request, or of as_of. The 400 reply when a value is bad, when `by` would
+// list more than query::kMaxPeriods periods, or, for analysts with
+// calendar_periods, when from/to are not the first day of a month or as_of is
+// given.
+std::optional<ApiReply> read_report_query(const ApiContext& context, const model::ChainModel& chain,
+                                          const ApiRequest& request, query::KpiQuery& out);
+// The parameters alone (no store): what read_report_query checks before the
+// report's size.
+std::optional<ApiReply> read_report_params(const model::ChainModel& chain,
+                                           const ApiRequest& request, bool calendar_periods,
+                                           query::KpiQuery& out);
 
 // One row per element of `json[key]`, each with a first column "kind".
 void append_rows(std::vector<nlohmann::ordered_json>& rows, const nlohmann::ordered_json& json,

@@ -34,6 +34,10 @@ struct ServerOptions {
   std::string tokens_file;
   std::string audit_file;
   uint32_t k = 10;
+  // Analysts: counts rounded to multiples of this (0: exact); reports only
+  // over whole calendar months.
+  uint32_t round = 0;
+  bool analyst_calendar_periods = false;
   // Worker threads that run handlers (connections do not hold them).
   int threads = 16;
   // Requests waiting for a worker; past it a request gets 503.

@@ -1,5 +1,6 @@
 #include "query/aggregate_source.h"
 
+#include <iterator>
 #include <utility>
 
 #include "store/keys.h"
@@ -56,25 +57,48 @@ struct MemoryEntries {
 }  // namespace
 
 AggregateSource store_aggregates(const store::Store& store, std::string chain) {
-  return {[&store, chain = std::move(chain)](int32_t from, int32_t to,
-                                             const AggregateVisitor& visit) -> Status {
-    auto it = store.iterate(store::Cf::kKpi);
-    it->Seek(store::kpi_day_prefix(chain, from));
-    StoreEntries entries{it.get(), store::kpi_day_prefix(chain, to)};
-    if (auto status = visit_range(chain, entries, visit); !status) return status;
-    if (!it->status().ok()) return Error{"reading KPIs: " + it->status().ToString()};
-    return ok_status();
-  }};
+  return {[&store, chain](int32_t from, int32_t to, const AggregateVisitor& visit) -> Status {
+            auto it = store.iterate(store::Cf::kKpi);
+            it->Seek(store::kpi_day_prefix(chain, from));
+            StoreEntries entries{it.get(), store::kpi_day_prefix(chain, to)};
+            if (auto status = visit_range(chain, entries, visit); !status) return status;
+            if (!it->status().ok()) return Error{"reading KPIs: " + it->status().ToString()};
+            return ok_status();
+          },
+          [&store, chain]() -> std::optional<DataDays> {
+            // Keys are day first: the chain's first key and the one before
+            // the end of its day range.
+            const std::string begin = store::kpi_day_prefix(chain, INT32_MIN);
+            const std::string end = chain + '\x01';  // ids hold no control characters
+            auto it = store.iterate(store::Cf::kKpi);
+            it->Seek(begin);
+            if (!it->Valid() || it->key().compare(end) >= 0) return std::nullopt;
+            auto first = store::parse_kpi_key(it->key().ToStringView(), chain.size());
+            it->SeekForPrev(end);
+            if (!it->Valid() || it->key().compare(begin) < 0 || !first) return std::nullopt;
+            auto last = store::parse_kpi_key(it->key().ToStringView(), chain.size());
+            if (!last) return std::nullopt;
+            return DataDays{first->day, last->day};
+          }};
 }
 
 AggregateSource memory_aggregates(const AggregateMap& map, std::string chain) {
   return {[&map, chain = std::move(chain)](int32_t from, int32_t to,
                                            const AggregateVisitor& visit) -> Status {
-    MemoryEntries entries{map.lower_bound(store::kpi_day_prefix(chain, from)),
-                          map.lower_bound(store::kpi_day_prefix(chain, to)),
-                          {}};
-    return visit_range(chain, entries, visit);
-  }};
+            MemoryEntries entries{map.lower_bound(store::kpi_day_prefix(chain, from)),
+                                  map.lower_bound(store::kpi_day_prefix(chain, to)),
+                                  {}};
+            return visit_range(chain, entries, visit);
+          },
+          [&map, chain]() -> std::optional<DataDays> {
+            auto first = map.lower_bound(store::kpi_day_prefix(chain, INT32_MIN));
+            auto end = map.lower_bound(chain + '\x01');
+            if (first == end || first == map.end()) return std::nullopt;
+            auto a = store::parse_kpi_key(first->first, chain.size());
+            auto b = store::parse_kpi_key(std::prev(end)->first, chain.size());
+            if (!a || !b) return std::nullopt;
+            return DataDays{a->day, b->day};
+          }};
 }
 
 }  // namespace ketenflow::query

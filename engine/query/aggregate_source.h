@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -33,9 +34,18 @@ struct AggregateEntry {
 // Called per entry; an error stops the visit and is returned by it.
 using AggregateVisitor = std::function<Status(const AggregateEntry&)>;
 
+// The first and the last day that hold an entry of the chain.
+struct DataDays {
+  int32_t first = 0;
+  int32_t last = 0;
+};
+
 struct AggregateSource {
   // Visits the chain's entries with day in [from, to).
   std::function<Status(int32_t from, int32_t to, const AggregateVisitor& visit)> visit;
+  // The chain's data days from its first and its last kpi key (two seeks);
+  // nullopt when it has none.
+  std::function<std::optional<DataDays>()> days;
 };
 
 // kpi key (store/keys.h kpi_key) -> aggregate, ordered like the store.

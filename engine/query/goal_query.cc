@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "kpi/calendar.h"
 #include "model/time.h"
 
 namespace ketenflow::query {
@@ -42,7 +43,15 @@ Result<v1::GoalTree> goal_tree(const AggregateSource& source, const model::Chain
   const int32_t to = query.to.value_or(query.today);
   const int32_t from = query.from.value_or(to - kDefaultDays);
   if (from >= to) return Error{"--from must be before --to"};
-  const int32_t previous_from = from - (to - from);
+  int32_t previous_from = from - (to - from);
+  using kpi::Period;
+  if (query.previous_by_months && kpi::period_start(Period::kMonth, from) == from &&
+      kpi::period_start(Period::kMonth, to) == to) {
+    previous_from = from;
+    for (int32_t day = from; day < to; day = kpi::period_end(Period::kMonth, day)) {
+      previous_from = kpi::period_start(Period::kMonth, previous_from - 1);
+    }
+  }
 
   MeasureDays days = measure_days(chain);
   BudgetPoll poll(query.budget);

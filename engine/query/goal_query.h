@@ -26,6 +26,9 @@ struct GoalQuery {
   int32_t today = INT32_MAX;
   // When set, the query stops with an error once it is spent.
   const Budget* budget = nullptr;
+  // When from and to are first days of months: the previous period is as many
+  // whole months before `from`, not as many days.
+  bool previous_by_months = false;
 };
 
 Result<v1::GoalTree> goal_tree(const store::Store& store, const model::ChainModel& chain,

@@ -141,6 +141,34 @@ void fill(v1::KpiReport& report, const model::ChainModel& chain, const Layout& l
 
 }  // namespace
 
+std::optional<PeriodSpan> period_span(const KpiQuery& query, const DataDays& chain_days,
+                                      const DataDays& range_days) {
+  const int32_t first = query.from ? std::max(*query.from, chain_days.first) : range_days.first;
+  const int32_t last =
+      query.to ? std::min(*query.to - 1, std::max(chain_days.last, query.today)) : range_days.last;
+  if (first > last) return std::nullopt;
+  return PeriodSpan{first, last};
+}
+
+int64_t period_count(kpi::Period by, const PeriodSpan& span) {
+  int64_t n = 0;
+  for (int32_t day = kpi::period_start(by, span.first); day <= span.last && n <= kMaxPeriods;
+       day = kpi::period_end(by, day)) {
+    ++n;
+  }
+  return n;
+}
+
+std::string too_many_periods(const KpiQuery& query, const std::optional<DataDays>& chain_days) {
+  if (!query.by || !chain_days) return "";
+  auto span = period_span(query, *chain_days, *chain_days);
+  if (!span || period_count(*query.by, *span) <= kMaxPeriods) return "";
+  return "more than " + std::to_string(kMaxPeriods) + " periods of a " +
+         std::string(kpi::period_name(*query.by)) + " from " + model::format_day(span->first) +
+         " to " + model::format_day(span->last) +
+         " (the data's days); give a narrower from/to or a longer period";
+}
+
 Result<v1::KpiReport> kpi_report(const store::Store& store, const model::ChainModel& chain,
                                  const KpiQuery& query) {
   if (!query.as_of_ms) return kpi_report(store_aggregates(store, chain.def.id()), chain, query);
@@ -211,11 +239,21 @@ Result<v1::KpiReport> kpi_report(const AggregateSource& source, const model::Cha
   }
 
   if (query.by && first_day <= last_day) {
-    // Every period from the first to the last with data (or the bounds given),
-    // empty ones included, so trends have no holes.
-    const int32_t lo = query.from.value_or(first_day);
-    const int32_t hi = query.to ? *query.to - 1 : last_day;
-    for (int32_t day = kpi::period_start(*query.by, lo); day <= hi;
+    // Every period from the first to the last with data (or the bounds given,
+    // clamped to the chain's data days), empty ones included, so trends have
+    // no holes.
+    const std::optional<DataDays> chain_days = source.days ? source.days() : std::nullopt;
+    const DataDays range_days{first_day, last_day};
+    auto span = period_span(query, chain_days.value_or(range_days), range_days);
+    if (span && period_count(*query.by, *span) > kMaxPeriods) {
+      return Error{"--by: " + too_many_periods(query, chain_days.value_or(range_days))};
+    }
+    // Open visits at the end of each period, walking the day-ordered nets once.
+    std::map<std::string, int64_t> wip;
+    size_t next_net = 0;
+    const int32_t lo = span ? span->first : 0;
+    const int32_t hi = span ? span->last : -1;
+    for (int32_t day = kpi::period_start(*query.by, lo); span && day <= hi;
          day = kpi::period_end(*query.by, day)) {
       v1::KpiReport* period = report.add_periods();
       period->set_period(kpi::period_label(*query.by, day));
@@ -224,7 +262,10 @@ Result<v1::KpiReport> kpi_report(const AggregateSource& source, const model::Cha
       period->set_to(model::format_day(end_day));
       static const Sums kNone;
       auto p = periods.find(day);
-      fill(*period, chain, l, p == periods.end() ? kNone : p->second, wip_before(nets, end_day));
+      for (; next_net < nets.size() && nets[next_net].day < end_day; ++next_net) {
+        wip[nets[next_net].stage] += nets[next_net].net;
+      }
+      fill(*period, chain, l, p == periods.end() ? kNone : p->second, wip);
       period->set_view(report.view());
       for (auto& m :
            measure_results(chain, measures, std::max(day, lo), end_day, query.view, query.today)) {

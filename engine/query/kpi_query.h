@@ -37,6 +37,24 @@ struct KpiQuery {
   const Budget* budget = nullptr;
 };
 
+// Most periods one report lists (`by`): 13 years by day.
+inline constexpr int64_t kMaxPeriods = 5000;
+
+// The days [first, last] a report over `query` lists periods for: `from` and
+// `to` clamped to the chain's data days (`to` no earlier than query.today),
+// and without them the first and last day with data in the range. nullopt:
+// no periods.
+struct PeriodSpan {
+  int32_t first = 0;
+  int32_t last = 0;
+};
+std::optional<PeriodSpan> period_span(const KpiQuery& query, const DataDays& chain_days,
+                                      const DataDays& range_days);
+// How many periods of `by` the span holds, counted up to kMaxPeriods + 1.
+int64_t period_count(kpi::Period by, const PeriodSpan& span);
+// The error for a report of more than kMaxPeriods periods, else empty.
+std::string too_many_periods(const KpiQuery& query, const std::optional<DataDays>& chain_days);
+
 // From the store's kpi family, or with `as_of_ms` from a replay of its events.
 Result<v1::KpiReport> kpi_report(const store::Store& store, const model::ChainModel& chain,
                                  const KpiQuery& query);

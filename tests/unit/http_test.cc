@@ -42,8 +42,9 @@ TEST(Disclosure, CountsBelowKBecomeStringsAndTheirStatisticsGo) {
   EXPECT_EQ(a["exits"], 0);
   EXPECT_EQ(a["wip"], 12);
   EXPECT_EQ(a["duration"], ordered_json::parse(R"({"count": "<10"})"));
+  // wip = entries - exits: with wip hidden, entries is hidden too ("x").
   const auto& b = report["stages"][1];
-  EXPECT_EQ(b["entries"], 10);
+  EXPECT_EQ(b["entries"], "x");
   EXPECT_EQ(b["exits"], "<10");
   EXPECT_EQ(b["wip"], "<10");
   EXPECT_EQ(b["duration"]["p50Seconds"], 6);
@@ -52,9 +53,144 @@ TEST(Disclosure, CountsBelowKBecomeStringsAndTheirStatisticsGo) {
   EXPECT_EQ(t["count"], "<10");
   EXPECT_EQ(t["norm"], ordered_json::parse(R"({"days": 2, "within": "<10"})"));
   EXPECT_EQ(t["delay"], ordered_json::parse(R"({"count": "<10"})"));
-  // A share over 25 clients stays; its small numerator is shown as "<10".
-  EXPECT_EQ(report["measures"][0]["share"], 0.2);
+  // A small numerator is shown as "<10", and its share goes with it.
+  EXPECT_FALSE(report["measures"][0].contains("share"));
   EXPECT_EQ(report["measures"][0]["met"], "<10");
+  EXPECT_EQ(report["measures"][0]["clients"], 25);
+}
+
+// Today's code kept the share: 0.2 x 25 clients gave met = 5 back.
+TEST(Disclosure, ShareTimesClientsDoesNotGiveBackAHiddenCount) {
+  ordered_json m = ordered_json::parse(R"({"clients": 25, "met": 5, "share": 0.2})");
+  suppress_small_counts(m, 10);
+  EXPECT_EQ(m, ordered_json::parse(R"({"clients": 25, "met": "<10"})"));
+  ordered_json t = ordered_json::parse(
+      R"({"count": 40, "norm": {"days": 2, "within": 4, "share": 0.1}, "delay": {"count": 40}})");
+  suppress_small_counts(t, 10);
+  EXPECT_EQ(t["norm"], ordered_json::parse(R"({"days": 2, "within": "<10"})"));
+  EXPECT_EQ(t["count"], 40);
+}
+
+// Today's code showed met 22 of 25 clients: 25 - 22 gave the 3 who did not.
+TEST(Disclosure, ASmallComplementWithinTheTotalHidesThePart) {
+  ordered_json m = ordered_json::parse(
+      R"({"clients": 25, "met": 22, "share": 0.88, "open": 30, "overdue": 28,
+          "pending": 24})");
+  suppress_small_counts(m, 10);
+  EXPECT_EQ(m, ordered_json::parse(
+                   R"({"clients": 25, "met": "x", "open": 30, "overdue": "x", "pending": "x"})"));
+  ordered_json t = ordered_json::parse(
+      R"({"count": 30, "norm": {"days": 2, "within": 27, "share": 0.9}, "delay": {"count": 30}})");
+  suppress_small_counts(t, 10);
+  EXPECT_EQ(t["norm"], ordered_json::parse(R"({"days": 2, "within": "x"})"));
+  ordered_json s =
+      ordered_json::parse(R"({"entries": 40, "reentries": 35, "exits": 0, "wip": 40})");
+  suppress_small_counts(s, 10);
+  EXPECT_EQ(s["reentries"], "x");
+  EXPECT_EQ(s["entries"], 40);
+}
+
+// A complement of 0 ("all of them") and a part of 0 are shown when the total
+// is k or more: they say nothing about fewer than k clients.
+TEST(Disclosure, AllOrNoneOfATotalOfKOrMoreIsShown) {
+  ordered_json all = ordered_json::parse(R"({"clients": 25, "met": 25, "share": 1.0})");
+  ordered_json none = ordered_json::parse(R"({"clients": 25, "met": 0, "share": 0.0})");
+  const ordered_json all_before = all, none_before = none;
+  suppress_small_counts(all, 10);
+  suppress_small_counts(none, 10);
+  EXPECT_EQ(all, all_before);
+  EXPECT_EQ(none, none_before);
+}
+
+// wip = entries - exits when nothing was open before: a hidden wip hides both,
+// and the duration count that equals exits.
+TEST(Disclosure, AHiddenWipHidesTheFlowThatGivesItBack) {
+  ordered_json s = ordered_json::parse(
+      R"({"entries": 20, "exits": 15, "wip": 5,
+          "duration": {"count": 15, "meanSeconds": 7}})");
+  suppress_small_counts(s, 10);
+  EXPECT_EQ(s, ordered_json::parse(R"({"entries": "x", "exits": "x", "wip": "<10",
+                                       "duration": {"count": "x", "meanSeconds": 7}})"));
+}
+
+// The total minus the other periods gave a hidden period back: a second
+// period is hidden, the smallest other one.
+TEST(Disclosure, PeriodsAndTheirTotalNeverLeaveOneHiddenValue) {
+  ordered_json report = ordered_json::parse(R"({
+    "transitions": [{"from": "a", "to": "b", "count": 30, "delay": {"count": 30}}],
+    "periods": [
+      {"period": "2024-01", "transitions": [{"from": "a", "to": "b", "count": 3,
+                                             "delay": {"count": 3}}]},
+      {"period": "2024-02", "transitions": [{"from": "a", "to": "b", "count": 12,
+                                             "delay": {"count": 12}}]},
+      {"period": "2024-03", "transitions": [{"from": "a", "to": "b", "count": 15,
+                                             "delay": {"count": 15}}]}]})");
+  suppress_small_counts(report, 10);
+  EXPECT_EQ(report["transitions"][0]["count"], 30);
+  const auto& periods = report["periods"];
+  EXPECT_EQ(periods[0]["transitions"][0]["count"], "<10");
+  EXPECT_EQ(periods[1]["transitions"][0]["count"], "x");
+  EXPECT_EQ(periods[1]["transitions"][0]["delay"]["count"], "x");
+  EXPECT_EQ(periods[2]["transitions"][0]["count"], 15);
+}
+
+// wip at the end of one period + entries - exits of the next = its wip.
+TEST(Disclosure, AHiddenWipHidesTheNextPeriodsFlow) {
+  ordered_json report = ordered_json::parse(R"({
+    "stages": [{"entries": 60, "exits": 30, "wip": 30}],
+    "periods": [{"stages": [{"entries": 20, "exits": 15, "wip": 5}]},
+                {"stages": [{"entries": 40, "exits": 15, "wip": 30}]}]})");
+  suppress_small_counts(report, 10);
+  const auto& second = report["periods"][1]["stages"][0];
+  EXPECT_EQ(second["entries"], "x");
+  EXPECT_EQ(second["exits"], "x");
+  EXPECT_EQ(second["wip"], 30);
+  EXPECT_EQ(report["stages"][0]["wip"], 30);
+}
+
+// Today's code kept the trend: previous.share + trend gave current.share back.
+TEST(Disclosure, TrendsGoWithEitherSidesShare) {
+  ordered_json node = ordered_json::parse(R"({
+    "current": {"kind": "within", "clients": 25, "met": 22, "share": 0.88},
+    "previous": {"kind": "within", "clients": 40, "met": 20, "share": 0.5}, "trend": 0.38})");
+  suppress_small_counts(node, 10);
+  EXPECT_FALSE(node.contains("trend"));
+  EXPECT_FALSE(node["current"].contains("share"));
+  EXPECT_EQ(node["current"]["met"], "x");
+  EXPECT_EQ(node["previous"]["share"], 0.5);
+}
+
+// --round 5: counts are multiples of 5, totals the sums of the rounded
+// periods, shares and trends from the rounded counts.
+TEST(Disclosure, RoundingKeepsTotalsAndSharesConsistent) {
+  ordered_json report = ordered_json::parse(R"({
+    "stages": [{"entries": 37, "exits": 0, "wip": 37}],
+    "transitions": [{"count": 37, "norm": {"days": 2, "within": 27, "share": 0.7297}}],
+    "periods": [
+      {"stages": [{"entries": 18, "exits": 0, "wip": 18}],
+       "transitions": [{"count": 18, "norm": {"days": 2, "within": 14, "share": 0.7778}}]},
+      {"stages": [{"entries": 19, "exits": 0, "wip": 37}],
+       "transitions": [{"count": 19, "norm": {"days": 2, "within": 13, "share": 0.6842}}]}]})");
+  disclose(report, DisclosurePolicy{1, 5});
+  EXPECT_EQ(report["periods"][0]["transitions"][0]["count"], 20);
+  EXPECT_EQ(report["periods"][1]["transitions"][0]["count"], 20);
+  EXPECT_EQ(report["transitions"][0]["count"], 40);  // 20 + 20, not round(37) = 35
+  EXPECT_EQ(report["transitions"][0]["norm"]["within"], 30);
+  EXPECT_DOUBLE_EQ(report["transitions"][0]["norm"]["share"].get<double>(), 0.75);
+  EXPECT_DOUBLE_EQ(report["periods"][0]["transitions"][0]["norm"]["share"].get<double>(), 0.75);
+  EXPECT_EQ(report["stages"][0]["entries"], 40);
+  EXPECT_EQ(report["stages"][0]["wip"], 35);  // a state, rounded as it is
+  EXPECT_EQ(report["periods"][1]["stages"][0]["wip"], 35);
+
+  ordered_json node = ordered_json::parse(R"({
+    "current": {"kind": "within", "clients": 24, "met": 12, "share": 0.5},
+    "previous": {"kind": "within", "clients": 41, "met": 21, "share": 0.512}, "trend": -0.012})");
+  disclose(node, DisclosurePolicy{10, 5});
+  EXPECT_EQ(node["current"]["clients"], 25);
+  EXPECT_EQ(node["current"]["met"], 10);
+  EXPECT_DOUBLE_EQ(node["current"]["share"].get<double>(), 0.4);
+  EXPECT_DOUBLE_EQ(node["previous"]["share"].get<double>(), 0.5);
+  EXPECT_DOUBLE_EQ(node["trend"].get<double>(), 0.4 - 0.5);
 }
 
 TEST(Disclosure, TrendsOfSmallMeasuresGo) {
@@ -256,7 +392,7 @@ TEST(Reply, RefusalQuotingBytesThatAreNotUtf8IsStillJson) {
       "2025\x9e"
       "03-3:\xe0\x93\x93");
   query::KpiQuery query;
-  const auto reply = read_report_query(*chain, request, query);
+  const auto reply = read_report_params(*chain, request, false, query);
   ASSERT_TRUE(reply.has_value());
   EXPECT_EQ(reply->status, 400);
   ASSERT_TRUE(nlohmann::json::accept(reply->body)) << reply->body;

@@ -27,6 +27,7 @@
 #include "query/format.h"
 #include "query/kpi_query.h"
 #include "query/rejects_query.h"
+#include "query/report_params.h"
 #include "store/chains.h"
 #include "store/keys.h"
 #include "store/store.h"
@@ -629,12 +630,14 @@ TEST(PipelineKpi, OrderBatchingAndDuplicatesDoNotChangeTheReport) {
   by_day.to = day_of(2024, 4, 1);
   EXPECT_EQ(a.json(by_day), b.json(by_day));
   const v1::KpiReport daily = a.report(by_day);
-  ASSERT_EQ(daily.periods_size(), 31);
+  // Periods start at the chain's first day with data (4 March), not at `from`.
+  ASSERT_EQ(daily.periods_size(), 28);
+  EXPECT_EQ(daily.periods(0).from(), "2024-03-04");
   // 21 March (local): k-1 enters woning at 00:30, k-2 at 11:00.
-  const v1::KpiReport& d21 = daily.periods(20);
+  const v1::KpiReport& d21 = daily.periods(17);
   EXPECT_EQ(d21.period(), "2024-03-21");
   EXPECT_EQ(stage(d21, "woning")->entries(), 2u);
-  EXPECT_EQ(stage(daily.periods(19), "woning")->entries(), 0u);  // not on the UTC day
+  EXPECT_EQ(stage(daily.periods(16), "woning")->entries(), 0u);  // not on the UTC day
   EXPECT_EQ(transition_count(d21, "opvang", "woning"), 2u);
 
   // A rebuild from the stored events gives the same report, byte for byte.
@@ -652,6 +655,55 @@ TEST(PipelineKpi, OrderBatchingAndDuplicatesDoNotChangeTheReport) {
       store::wip_key("test-keten", "woning", utc(2024, 3, 21, 10) * 1000, "k-2")};
   EXPECT_EQ(wip_keys(a.store()), open);
   EXPECT_EQ(wip_keys(b.store()), open);
+}
+
+// One stored day far from the rest (9999-12-31, written straight into the kpi
+// family as no ingest would accept it) made a report by day of the whole
+// range millions of periods: it is refused, naming by, and a bounded range is
+// clamped to the chain's data days.
+TEST(PipelineKpi, PeriodsAreBoundedAndClampedToTheDataDays) {
+  Engine e;
+  ASSERT_TRUE(e.ready());
+  e.apply_events(three_clients());
+  store::Aggregate one;
+  one.count = 1;
+  std::string value;
+  store::encode(one, &value);
+  rocksdb::WriteBatch batch;
+  batch.Merge(e.store().cf(store::Cf::kKpi),
+              store::kpi_key("test-keten", day_of(9999, 12, 31),
+                             static_cast<uint8_t>(kpi::Measure::kStageEntries), "woning"),
+              value);
+  ASSERT_TRUE(e.store().write(batch).ok());
+  const query::AggregateSource source = query::store_aggregates(e.store(), "test-keten");
+  auto days = source.days();
+  ASSERT_TRUE(days);
+  EXPECT_EQ(days->first, day_of(2024, 3, 4));
+  EXPECT_EQ(days->last, day_of(9999, 12, 31));
+  EXPECT_FALSE(query::store_aggregates(e.store(), "test").days());
+
+  query::KpiQuery q;
+  q.by = kpi::Period::kDay;
+  auto refused = query::kpi_report(e.store(), e.pipeline().chains().front(), q);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().find("--by: more than 5000 periods"), std::string::npos)
+      << refused.error();
+  q.from = day_of(1, 1, 1);
+  q.to = day_of(9999, 12, 31);
+  auto bad = query::check_report_size(source, q);
+  ASSERT_TRUE(bad);
+  EXPECT_EQ(bad->parameter, "by");
+  q.by = kpi::Period::kYear;  // 2024 to 9999: 7976 years
+  EXPECT_TRUE(query::check_report_size(source, q));
+
+  q.by = kpi::Period::kMonth;
+  q.from = day_of(1, 1, 1);
+  q.to = day_of(2024, 5, 1);
+  EXPECT_FALSE(query::check_report_size(source, q));
+  const v1::KpiReport months = e.report(q);
+  ASSERT_EQ(months.periods_size(), 2);
+  EXPECT_EQ(months.periods(0).from(), "2024-03-04");
+  EXPECT_EQ(months.periods(1).to(), "2024-05-01");
 }
 
 TEST(PipelineKpi, LateEventInsertsAVisitInTheMiddle) {

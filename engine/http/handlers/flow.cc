@@ -8,7 +8,7 @@ ApiReply flow(const ApiContext& context, const ApiRequest& request) {
   const model::ChainModel* chain = find_chain(context, request);
   if (chain == nullptr) return unknown_chain(request);
   query::KpiQuery q;
-  if (auto bad = read_report_query(*chain, request, q)) return *bad;
+  if (auto bad = read_report_query(context, *chain, request, q)) return *bad;
   q.budget = context.budget;
   auto report = query::flow_report(context.store, *chain, q);
   if (!report) return query_failed(context, report.error());

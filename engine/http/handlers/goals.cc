@@ -1,6 +1,7 @@
 // GET /v1/chains/{id}/goals?from=&to=&view=: the chain's goal tree with each
 // measure's value, norm, target and trend against the period before.
 #include "http/handlers/handlers.h"
+#include "kpi/calendar.h"
 #include "query/goal_query.h"
 
 namespace ketenflow::http::handlers {
@@ -26,13 +27,20 @@ ApiReply goals(const ApiContext& context, const ApiRequest& request) {
   const model::ChainModel* chain = find_chain(context, request);
   if (chain == nullptr) return unknown_chain(request);
   query::KpiQuery params;
-  if (auto bad = read_report_query(*chain, request, params)) return *bad;
+  if (auto bad = read_report_query(context, *chain, request, params)) return *bad;
   query::GoalQuery q;
   q.from = params.from;
   q.to = params.to;
   q.view = params.view;
   q.today = params.today;
   q.budget = context.budget;
+  if (request.caller.role == Role::kAnalyst && context.calendar_periods) {
+    // Whole months by default too (the last twelve before this one), and the
+    // previous period as many whole months before.
+    if (!q.to) q.to = kpi::period_start(kpi::Period::kMonth, q.today);
+    if (!q.from) q.from = kpi::period_start(kpi::Period::kMonth, *q.to - 365);
+    q.previous_by_months = true;
+  }
   auto tree = query::goal_tree(context.store, *chain, q);
   if (!tree) return query_failed(context, tree.error());
   return report_reply(context, request, *tree, [](const nlohmann::ordered_json& json) {

@@ -29,7 +29,7 @@ ApiReply kpis(const ApiContext& context, const ApiRequest& request) {
   const model::ChainModel* chain = find_chain(context, request);
   if (chain == nullptr) return unknown_chain(request);
   query::KpiQuery q;
-  if (auto bad = read_report_query(*chain, request, q)) return *bad;
+  if (auto bad = read_report_query(context, *chain, request, q)) return *bad;
   q.budget = context.budget;
   auto report = query::kpi_report(context.store, *chain, q);
   if (!report) return query_failed(context, report.error());
