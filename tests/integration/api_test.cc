@@ -883,7 +883,7 @@ TEST_F(Api, AnalystsCannotComputeHiddenCountsBack) {
 // serve --round 5 --analyst-periods calendar over a store whose data reach
 // back to 1900 (one old event), so that a report over 0001..9999 spans 126
 // years of data days.
-class ApiLimits : public testing::Test {
+class ApiReportLimits : public testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = new TempDir();
@@ -936,7 +936,7 @@ class ApiLimits : public testing::Test {
 
 // Today's code built 3.6 million daily periods (and 95 000 monthly ones with
 // one event dated 9999-12-31) until the server was killed.
-TEST_F(ApiLimits, ReportsHoldAtMost5000PeriodsOfTheDataDays) {
+TEST_F(ApiReportLimits, ReportsHoldAtMost5000PeriodsOfTheDataDays) {
   const std::string kpis = "/v1/chains/wonen-eerst/kpis";
   expect_bad(kpis + "?from=0001-01-01&to=9999-12-31&by=day", admin_, "by");
   expect_bad(kpis + "?by=day", admin_, "by");
@@ -962,7 +962,7 @@ TEST_F(ApiLimits, ReportsHoldAtMost5000PeriodsOfTheDataDays) {
   EXPECT_NE(goals.err.find("--from: "), std::string::npos) << goals.err;
 }
 
-TEST_F(ApiLimits, AnalystsAskForWholeCalendarMonths) {
+TEST_F(ApiReportLimits, AnalystsAskForWholeCalendarMonths) {
   const std::string kpis = "/v1/chains/wonen-eerst/kpis";
   expect_bad(kpis + "?from=2024-01-15", analyst_, "from");
   expect_bad(kpis + "?from=2024-01-01&to=2024-02-02", analyst_, "to");
@@ -983,7 +983,7 @@ TEST_F(ApiLimits, AnalystsAskForWholeCalendarMonths) {
 
 // --round 5: every count a multiple of 5, totals the sums of their periods,
 // shares from the rounded counts; CSV the same.
-TEST_F(ApiLimits, RoundedCountsAddUp) {
+TEST_F(ApiReportLimits, RoundedCountsAddUp) {
   const std::string path = "/v1/chains/wonen-eerst/kpis?from=2024-01-01&to=2025-01-01&by=month";
   json shown = get(path, analyst_, 200);
   ASSERT_EQ(shown["periods"].size(), 12u);
