@@ -307,27 +307,6 @@ Status check_format(const std::string& dir, rocksdb::DB* db, rocksdb::ColumnFami
   return ok_status();
 }
 
-// The MANIFEST names the oldest write-ahead log still needed; a log that old
-// missing from the folder (listed before the open, so that a writer
-// deleting logs it no longer needs cannot fool this) means the MANIFEST is
-// behind the files: truncated or from another copy.
-Status check_logs(const std::string& dir, rocksdb::DB* db, const FolderContents& found) {
-  uint64_t needed = 0;
-  if (!db->GetIntProperty(rocksdb::DB::Properties::kMinLogNumberToKeep, &needed) || needed == 0) {
-    return ok_status();
-  }
-  const bool present = std::any_of(found.wal_numbers.begin(), found.wal_numbers.end(),
-                                   [&](uint64_t n) { return n <= needed; });
-  if (!present) {
-    char name[32];
-    std::snprintf(name, sizeof name, "%06llu.log", static_cast<unsigned long long>(needed));
-    return damaged(dir, std::string("its MANIFEST needs the write-ahead log ") + name +
-                            ", which is not in the folder (the MANIFEST is truncated or does not "
-                            "belong to these files)");
-  }
-  return ok_status();
-}
-
 }  // namespace
 
 Result<std::unique_ptr<Store>> Store::open(const std::string& dir, const StoreOptions& options) {
@@ -434,7 +413,6 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& dir, const StoreOp
       if (families[i].name == "meta") meta = handles[i];
     }
     Status checked = check_format(dir, probe, meta, options.paranoid);
-    if (checked) checked = check_logs(dir, probe, *found);
     if (checked && !options.allow_incomplete) {
       std::string ignored;
       rocksdb::Status rebuilding = probe->Get(rocksdb::ReadOptions(), meta, "rebuilding", &ignored);
@@ -443,7 +421,7 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& dir, const StoreOp
             Error{"the store in " + dir +
                   " is incomplete: a rebuild was interrupted; run `ketenflow rebuild --data " +
                   dir + "` again"};
-      } else if (!rebuilding.IsNotFound()) {
+      } else if (!rebuilding.IsNotFound() && !(options.paranoid && rebuilding.IsCorruption())) {
         checked = damaged(dir, rebuilding.ToString());
       }
     }

@@ -288,13 +288,9 @@ std::string bin() {
 }
 
 std::string source_dir() {
-  // This file is <root>/tests/integration/harness.cc.
-  return env_or("KETENFLOW_SOURCE_DIR", [] {
-    const std::filesystem::path root =
-        std::filesystem::path(__FILE__).parent_path().parent_path().parent_path();
-    return root.is_absolute() && std::filesystem::exists(root / "chains") ? root
-                                                                          : std::filesystem::path();
-  });
+  // CMake compiles the source tree's path in (KETENFLOW_SOURCE_ROOT).
+  return env_or("KETENFLOW_SOURCE_DIR",
+                [] { return std::filesystem::path(KETENFLOW_SOURCE_ROOT); });
 }
 
 std::string test_data(std::string_view name) {
