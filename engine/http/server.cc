@@ -334,8 +334,9 @@ struct ApiServer::State {
       const bool gone = spent->why == query::Budget::Why::kCallerGone;
       return error_reply(503, gone ? "client_gone" : "over_budget", spent->message);
     }
-    const ApiContext context{store, chains, *audit, host, probe, options.k, &budget,
-                             options.round, options.analyst_calendar_periods};
+    const ApiContext context{store,   chains,        *audit,
+                             host,    probe,         options.k,
+                             &budget, options.round, options.analyst_calendar_periods};
     if (!route->cached) return route->handler(context, request);
     // Same answer for the same route, parameters, disclosure and hour (the
     // measures' "today" moves with the clock).

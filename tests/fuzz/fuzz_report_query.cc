@@ -22,7 +22,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (const auto& [name, value] : params) request.query[name] = value;
   request.now_ms = 1'764'547'200'000;  // 2025-12-01T00:00:00Z
   ketenflow::query::KpiQuery query;
-  const auto reply = ketenflow::http::read_report_params(ketenflow::fuzz::chain(), request, false, query);
+  const auto reply =
+      ketenflow::http::read_report_params(ketenflow::fuzz::chain(), request, false, query);
   // A refusal is a JSON error body the client can read, whatever it sent.
   if (reply && !nlohmann::json::accept(reply->body)) {
     std::fprintf(stderr, "reply %d is not JSON: %s\n", reply->status, reply->body.c_str());
