@@ -13,6 +13,7 @@
 #include <cstring>
 #include <ctime>
 #include <filesystem>
+#include <thread>
 
 #include <rocksdb/env.h>
 #include <rocksdb/file_checksum.h>
@@ -376,7 +377,10 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& dir, const StoreOp
     return families;
   };
 
-  if (!fresh) {
+  // A read-only open (while a writer may run) tries a few times before it
+  // calls the store damaged; a writer's open is checked once.
+  constexpr int kReadOnlyAttempts = 5;
+  for (int attempt = 1; !fresh; ++attempt) {
     // Read the existing state first, without writing anything: a read-only
     // open with no LOG file, checked before a writer may touch the folder.
     std::vector<std::string> present;
@@ -406,7 +410,15 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& dir, const StoreOp
     rocksdb::DB* probe = nullptr;
     rocksdb::Status status =
         rocksdb::DB::OpenForReadOnly(probe_options, dir, families, &handles, &probe);
-    if (!status.ok()) return damaged(dir, status.ToString());
+    if (!status.ok()) {
+      // A live writer may delete a log or switch MANIFEST while a reader
+      // opens: look again before calling the store damaged.
+      if (read_only && attempt < kReadOnlyAttempts) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        continue;
+      }
+      return damaged(dir, status.ToString());
+    }
     std::unique_ptr<rocksdb::DB> owned(probe);
     rocksdb::ColumnFamilyHandle* meta = nullptr;
     for (size_t i = 0; i < families.size(); ++i) {
@@ -434,7 +446,12 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& dir, const StoreOp
     for (auto* handle : handles) probe->DestroyColumnFamilyHandle(handle);
     owned->Close();
     owned.reset();
+    if (!checked && read_only && attempt < kReadOnlyAttempts) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      continue;
+    }
     if (!checked) return Error{checked.error()};
+    break;
   }
 
   db_options.info_log = StoreLogger::open(dir);
