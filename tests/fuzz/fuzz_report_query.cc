@@ -1,9 +1,8 @@
 // Fuzz target: the report parameters of /v1/chains/{id}/kpis, /flow and
 // /goals (read_report_params in engine/http/api.cc): the input is a query
-// string, split and percent-decoded as the HTTP server does (cpp-httplib),
-// then read against a chain. Seeds: corpus/fuzz_report_query/.
-#include <httplib.h>
-
+// string, split and percent-decoded by the HTTP server's own parser
+// (parse_target in engine/http/target.h), then read against a chain.
+// Seeds: corpus/fuzz_report_query/.
 #include <cstdio>
 #include <cstdlib>
 #include <nlohmann/json.hpp>
@@ -11,15 +10,16 @@
 
 #include "fuzz_support.h"
 #include "http/api.h"
+#include "http/target.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  const std::string text(reinterpret_cast<const char*>(data), size);
-  httplib::Params params;
-  httplib::detail::parse_query_text(text, params);
+  const auto target =
+      ketenflow::http::parse_target("/?" + std::string(reinterpret_cast<const char*>(data), size));
+  if (!target) return 0;  // the server answers 400 before any handler runs
   ketenflow::http::ApiRequest request;
   request.route = "/v1/chains/{id}/kpis";
   request.path["id"] = ketenflow::fuzz::chain().def.id();
-  for (const auto& [name, value] : params) request.query[name] = value;
+  for (const auto& [name, value] : target->params) request.query[name] = value;
   request.now_ms = 1'764'547'200'000;  // 2025-12-01T00:00:00Z
   ketenflow::query::KpiQuery query;
   const auto reply =

@@ -12,6 +12,7 @@
 #include "http/disclosure.h"
 #include "http/reply_cache.h"
 #include "http/routes.h"
+#include "http/target.h"
 #include "http/tokens.h"
 #include "ketenflow/v1/kpi.pb.h"
 #include "model/chain_file.h"
@@ -314,6 +315,27 @@ TEST(Budget, APollStopsOnceTheDeadlineHasPassedOrTheCallerIsGone) {
   gone.caller_gone = [] { return true; };
   ASSERT_TRUE(gone.spent());
   EXPECT_EQ(gone.spent()->why, query::Budget::Why::kCallerGone);
+}
+
+TEST(Target, PathAndQueryArePercentDecodedWithPlusAsSpaceOnlyInTheQuery) {
+  const auto target = parse_target("/v1/a%2Bb+c?from=2025-01-01&name=a+b%26c&&flag&x=%C3%A9");
+  ASSERT_TRUE(target);
+  EXPECT_EQ(target->path, "/v1/a+b+c");
+  const QueryParams want{
+      {"from", "2025-01-01"}, {"name", "a b&c"}, {"flag", ""}, {"x", "\xC3\xA9"}};
+  EXPECT_EQ(target->params, want);
+}
+
+TEST(Target, MalformedEscapesAndPathsNotFromTheRootAreRefused) {
+  EXPECT_FALSE(parse_target("/a%2"));
+  EXPECT_FALSE(parse_target("/a%zz"));
+  EXPECT_FALSE(parse_target("/a?b=%4"));
+  EXPECT_FALSE(parse_target("/a?b%g1=1"));
+  EXPECT_FALSE(parse_target("a/b"));
+  EXPECT_FALSE(parse_target("?a=1"));
+  EXPECT_FALSE(parse_target("%2Fa"));
+  ASSERT_TRUE(parse_target("/a?b=%41"));
+  EXPECT_EQ(parse_target("/a?b=%41")->params.at(0).second, "A");
 }
 
 TEST(Routes, MatchPatternsAndCaptureSegments) {
