@@ -576,6 +576,38 @@ int64_t metric(const ApiServe& serve, const std::string& name) {
   return std::stoll(r->body.substr(at + name.size() + 2));
 }
 
+TEST(CsvOutput, CellsThatCouldBeFormulasAreNeutralisedInKpiExportAndTheApi) {
+  // Activities and resources of an inferred chain become stage and partner
+  // names, and so cells of every CSV the engine writes.
+  TempDir tmp;
+  write_file(tmp / "log.csv",
+             "case:concept:name,concept:name,time:timestamp,org:resource\n"
+             "c-1,=cmd|x,2024-03-01T10:00:00Z,+team\n"
+             "c-1,@sum,2024-03-02T10:00:00Z,-b\n");
+  ASSERT_TRUE(Ok(ketenflow(
+      {"ingest", "--data", tmp / "store", "--infer-chain", "fx", "--quiet", tmp / "log.csv"})));
+  const RunResult kpi =
+      ketenflow({"kpi", "--data", tmp / "store", "--chain", "fx", "--format", "csv"});
+  const RunResult exported =
+      ketenflow({"export", "--data", tmp / "store", "--chain", "fx", "--format", "csv"});
+  ASSERT_TRUE(Ok(kpi));
+  ASSERT_TRUE(Ok(exported));
+  const std::string admin = add_token(tmp / "tokens", "anna", "admin");
+  ApiServe serve(tmp / "store", {"--tokens", tmp / "tokens"}, tmp / "serve.log");
+  auto api = serve.get("/v1/chains/fx/kpis?format=csv", admin);
+  ASSERT_TRUE(api);
+  ASSERT_EQ(api->status, 200) << api->body;
+  const std::string& body = api->body;
+  for (const std::string* csv : {&kpi.out, &exported.out, &body}) {
+    for (const char* cell : {"\"'=cmd|x\"", "\"'@sum\"", "\"'+team\"", "\"'-b\""}) {
+      EXPECT_NE(csv->find(cell), std::string::npos) << cell << " missing in:\n" << *csv;
+    }
+    for (const char* start : {",=", ",@", ",+", ",-", ",\"=", ",\"@", ",\"+", ",\"-"}) {
+      EXPECT_EQ(csv->find(start), std::string::npos) << "a cell starts " << start << ":\n" << *csv;
+    }
+  }
+}
+
 // A store of its own for the tests that start their own serve.
 class ApiLimits : public testing::Test {
  protected:
@@ -663,6 +695,91 @@ TEST_F(ApiLimits, ConnectionsPerClientAddressAreLimited) {
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 200);
   for (int fd : from_two) ::close(fd);
+}
+
+// The answer to one request sent on `fd` (head and Content-Length body), or
+// what arrived within 10 s.
+std::string read_answer(int fd) {
+  std::string in;
+  for (int i = 0; i < 200; ++i) {
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, 50) > 0) {
+      char buf[4096];
+      const ssize_t n = ::recv(fd, buf, sizeof buf, MSG_DONTWAIT);
+      if (n <= 0) break;
+      in.append(buf, static_cast<size_t>(n));
+    }
+    const size_t end = in.find("\r\n\r\n");
+    if (end == std::string::npos) continue;
+    std::smatch m;
+    const std::string head = in.substr(0, end);
+    if (!std::regex_search(head, m, std::regex("[Cc]ontent-[Ll]ength: *([0-9]+)"))) break;
+    if (in.size() >= end + 4 + std::stoul(m[1])) break;
+  }
+  return in;
+}
+
+TEST_F(ApiLimits, AtTheConnectionLimitTheLongestIdleKeepAliveConnectionMakesRoom) {
+  auto s = serve({"--http-max-connections", "4", "--http-per-client", "0"}, "idle.log");
+  const std::string request =
+      "GET /v1/chains HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + token_ + "\r\n\r\n";
+  // Four keep-alive connections, idle after one answered request each.
+  std::vector<int> kept;
+  for (int i = 0; i < 4; ++i) {
+    const int fd = connect_to(s->host(), s->port());
+    ASSERT_GE(fd, 0);
+    ASSERT_EQ(::send(fd, request.data(), request.size(), MSG_NOSIGNAL),
+              static_cast<ssize_t>(request.size()));
+    EXPECT_EQ(read_answer(fd).rfind("HTTP/1.1 200", 0), 0u) << "connection " << i;
+    kept.push_back(fd);
+    std::this_thread::sleep_for(20ms);
+  }
+  // A fifth client is served; the first of the four is closed for it.
+  auto r = s->get("/v1/chains", token_);
+  ASSERT_TRUE(r) << "a new client was refused although idle connections could make room";
+  EXPECT_EQ(r->status, 200);
+  std::vector<bool> closed(kept.size(), false);
+  for (int i = 0; i < 100 && !closed[0]; ++i) {
+    closed[0] = closed_by_server(kept[0]);
+    std::this_thread::sleep_for(20ms);
+  }
+  EXPECT_TRUE(closed[0]) << "the longest-idle connection was not closed";
+  for (size_t i = 1; i < kept.size(); ++i) {
+    EXPECT_FALSE(closed_by_server(kept[i])) << "connection " << i << " was closed too";
+  }
+  EXPECT_GE(metric(*s, "ketenflow_http_connections_closed_total{reason=\"idle_evicted\"}"), 1);
+  for (int fd : kept) ::close(fd);
+}
+
+TEST_F(ApiLimits, AtTheConnectionLimitWithNoIdleConnectionANewOneIsRefused) {
+  auto s = serve(
+      {"--http-max-connections", "4", "--http-per-client", "0", "--http-head-timeout-ms", "20000"},
+      "limit.log");
+  // Four connections in the middle of sending a request head: none is idle.
+  const std::string partial = "GET /v1/chains HTTP/1.1\r\nHost: x\r\n";
+  std::vector<int> busy;
+  for (int i = 0; i < 4; ++i) {
+    const int fd = connect_to(s->host(), s->port());
+    ASSERT_GE(fd, 0);
+    ASSERT_EQ(::send(fd, partial.data(), partial.size(), MSG_NOSIGNAL),
+              static_cast<ssize_t>(partial.size()));
+    busy.push_back(fd);
+  }
+  std::this_thread::sleep_for(300ms);
+  auto refused = s->get("/v1/chains", token_);
+  EXPECT_FALSE(refused) << "a fifth connection was served beyond --http-max-connections 4";
+  for (size_t i = 0; i < busy.size(); ++i) {
+    EXPECT_FALSE(closed_by_server(busy[i])) << "busy connection " << i << " was closed";
+  }
+  // Once they are gone the server answers again, and counted the refusal.
+  for (int fd : busy) ::close(fd);
+  std::this_thread::sleep_for(500ms);
+  int64_t limit = -1;
+  for (int i = 0; i < 100 && limit < 1; ++i) {
+    limit = metric(*s, "ketenflow_http_connections_closed_total{reason=\"connection_limit\"}");
+    std::this_thread::sleep_for(20ms);
+  }
+  EXPECT_EQ(limit, 1);
 }
 
 TEST_F(ApiLimits, ARequestPastItsBudgetAnswers503WithTheReason) {

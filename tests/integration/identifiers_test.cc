@@ -222,5 +222,47 @@ TEST(RawIdentifiers, RejectedProtobufRecordsLeaveNoTraceInRejectsStoreOrStderr) 
   }
 }
 
+TEST(RawIdentifiers, RejectedXesTracesLeaveNoTraceInRejectsStoreOrStderr) {
+  it::TempDir tmp;
+  const auto trace = [](const std::string& name, const std::string& extra = "") {
+    return "  <trace>\n    <string key=\"concept:name\" value=\"" + name +
+           "\"/>\n    <event>\n      <string key=\"concept:name\" value=\"aanmelding\"/>\n"
+           "      <string key=\"org:group\" value=\"gemeente-denbosch\"/>\n" +
+           extra + "      <date key=\"time:timestamp\" value=\"2024-03-01T10:00:00Z\"/>\n" +
+           "    </event>\n  </trace>\n";
+  };
+  std::string log =
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+      "<log xes.version=\"1849-2016\" xmlns=\"http://www.xes-standard.org/\">\n";
+  log += trace("BSN: 111-222-333");
+  log += trace(kFullWidthBsn);
+  log += trace("jan@localhost");
+  log += trace("c-xes-4", "      <string key=\"dossier\" value=\"bsn 111.222.333\"/>\n");
+  // The positive control: an accepted trace whose ref the scan must find.
+  log += trace("c-positive-control-5");
+  log += "</log>\n";
+  it::write_file(tmp / "log.xes", log);
+
+  const it::RunResult in =
+      it::ketenflow({"ingest", "--data", tmp / "store", "--chains", it::wonen_eerst(), "--chain",
+                     "wonen-eerst", tmp / "log.xes"});
+  ASSERT_TRUE(Ok(in));
+  const it::Counts c = parse_counts(in.out);
+  EXPECT_EQ(c.accepted, 1u) << in.out;
+  EXPECT_EQ(c.by_code, (std::map<std::string, uint64_t>{
+                           {"bsn_client_ref", 2}, {"email_client_ref", 1}, {"bsn_attribute", 1}}))
+      << in.out;
+
+  const std::string shown = everything_rejects_shows(tmp / "store") + in.out + in.err;
+  const std::string stored = all_bytes_under(tmp / "store");
+  ASSERT_NE(stored.find("c-positive-control-5"), std::string::npos)
+      << "the scan of the store's files does not see plain strings";
+  for (const std::string& raw : {std::string("111-222-333"), std::string("111.222.333"),
+                                 kFullWidthBsn, std::string("jan@")}) {
+    EXPECT_EQ(shown.find(raw), std::string::npos) << "rejects or ingest shows " << raw;
+    EXPECT_EQ(stored.find(raw), std::string::npos) << "the store's files hold " << raw;
+  }
+}
+
 }  // namespace
 }  // namespace ketenflow
