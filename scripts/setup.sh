@@ -13,7 +13,7 @@ KETENFLOW_PACKAGES=(
   libyaml-cpp-dev libcli11-dev libhowardhinnant-date-dev tzdata
   libxxhash-dev libcsv-dev libutfcpp-dev libgtest-dev nlohmann-json3-dev clang-format
   librdkafka-dev libssl-dev libspdlog-dev libfmt-dev
-  libcpp-httplib-dev libboost-dev openssl libexpat1-dev zlib1g-dev libutf8proc-dev
+  libcpp-httplib-dev libboost-dev openssl libexpat1-dev zlib1g-dev libutf8proc-dev libjemalloc-dev
   openjdk-17-jre-headless maven
   clang libclang-rt-14-dev
 )

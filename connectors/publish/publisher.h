@@ -30,7 +30,7 @@
 #include <string>
 #include <vector>
 
-#include "ingest/file_source.h"
+#include "ingest/input_format.h"
 #include "kafka/conf.h"
 #include "model/chain.h"
 #include "model/result.h"

@@ -87,12 +87,6 @@ bool equals_lower(const std::string& text, std::string_view word) {
 
 }  // namespace
 
-Result<Lifecycle> parse_lifecycle(const std::string& text) {
-  if (text == "complete") return Lifecycle::kComplete;
-  if (text == "pair") return Lifecycle::kPair;
-  return Error{"unknown lifecycle mode \"" + text + "\" (use complete or pair)"};
-}
-
 std::string derived_event_id(const std::string& trace, uint64_t index) {
   std::string input = trace;
   input.push_back('\0');

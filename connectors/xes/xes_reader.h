@@ -34,6 +34,7 @@
 #include <string>
 #include <vector>
 
+#include "ingest/input_format.h"
 #include "ingest/pipeline.h"
 #include "model/result.h"
 
@@ -43,8 +44,8 @@ class time_zone;
 
 namespace ketenflow::xes {
 
-enum class Lifecycle { kComplete, kPair };
-Result<Lifecycle> parse_lifecycle(const std::string& text);
+using ingest::Lifecycle;
+using ingest::parse_lifecycle;
 
 struct XesOptions {
   std::string chain_id;

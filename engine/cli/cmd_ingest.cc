@@ -62,7 +62,7 @@ int run_ingest(IngestArgs& args) {
     return fail("no chains: give --chains PATH or --infer-chain NAME");
   }
 
-  auto lifecycle = xes::parse_lifecycle(args.lifecycle);
+  auto lifecycle = ingest::parse_lifecycle(args.lifecycle);
   if (!lifecycle) return fail(lifecycle.error());
 
   // CSV rows and XES traces carry no chain id: take --chain, the inferred
@@ -77,26 +77,22 @@ int run_ingest(IngestArgs& args) {
 
   // Every file's format is known before anything is read: a usage mistake
   // ingests nothing.
-  std::vector<ingest::FileFormat> formats;
+  std::vector<ingest::InputFormat> formats;
   for (const std::string& file : args.files) {
     auto format = file_format_of(args.format, file);
     if (!format) return fail(format.error());
-    if (*format == ingest::FileFormat::kCsv && csv_chain.empty()) {
-      return fail(file + ": CSV rows carry no chain id; give --chain ID");
+    if (!format->chainless_records.empty() && csv_chain.empty()) {
+      return fail(file + ": " + format->chainless_records + " carry no chain id; give --chain ID");
     }
-    if (*format == ingest::FileFormat::kXes && csv_chain.empty()) {
-      return fail(file + ": XES traces carry no chain id; give --chain ID");
-    }
-    formats.push_back(*format);
+    formats.push_back(std::move(*format));
   }
 
   ingest::BatchCounts total;
   std::vector<std::string> broken;
   for (size_t f = 0; f < args.files.size(); ++f) {
     const std::string& file = args.files[f];
-    const ingest::FileFormat format = formats[f];
     ingest::FileIngestOptions options;
-    options.read.format = format;
+    options.read.format = formats[f];
     options.read.csv = args.csv.mapping;
     options.read.lifecycle = *lifecycle;
     options.read.batch_records = args.batch;
@@ -126,8 +122,8 @@ int run_ingest(IngestArgs& args) {
     std::cout << file << ": " << summary(result->counts);
     if (result->skipped > 0) {
       std::cout << ", skipped " << result->skipped << " XES events that are no milestone"
-                << (*lifecycle == xes::Lifecycle::kPair ? " (unpaired start, other lifecycle)"
-                                                        : " (lifecycle not complete)");
+                << (*lifecycle == ingest::Lifecycle::kPair ? " (unpaired start, other lifecycle)"
+                                                           : " (lifecycle not complete)");
     }
     if (!result->broken.empty()) {
       std::cout << " (stopped early: the file is broken)";

@@ -77,15 +77,16 @@ int run_publish(PublishArgs& args) {
   for (const std::string& file : args.files) {
     auto format = file_format_of(args.format, file);
     if (!format) return fail(format.error());
-    if (*format == ingest::FileFormat::kXes) {
-      return fail(file + ": publish reads ndjson, csv and pb; import XES logs with ingest");
+    if (!format->publishable) {
+      return fail(file + ": publish does not send " + format->name +
+                  " files; import them with ingest");
     }
-    if (*format == ingest::FileFormat::kCsv && args.csv.mapping.chain_id.empty()) {
-      return fail(file + ": CSV rows carry no chain id; give --chain ID");
+    if (!format->chainless_records.empty() && args.csv.mapping.chain_id.empty()) {
+      return fail(file + ": " + format->chainless_records + " carry no chain id; give --chain ID");
     }
     publish::PublishFile& entry = files.emplace_back();
     entry.path = file;
-    entry.read.format = *format;
+    entry.read.format = std::move(*format);
     entry.read.csv = args.csv.mapping;
   }
   if (!args.quiet) {

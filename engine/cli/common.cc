@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "cli/command.h"
+#include "connectors/xes/xes_format.h"
 #include "model/time.h"
 
 namespace ketenflow::cli {
@@ -39,14 +40,17 @@ Result<DayRange> parse_day_range(const std::string& from, const std::string& to)
   return DayRange{*first, *last};
 }
 
-Result<ingest::FileFormat> file_format_of(const std::string& format, const std::string& file) {
-  if (!format.empty()) return ingest::parse_file_format(format);
-  const std::string ext = std::filesystem::path(file).extension().string();
-  if (ext == ".ndjson" || ext == ".jsonl" || ext == ".json") return ingest::FileFormat::kNdjson;
-  if (ext == ".csv") return ingest::FileFormat::kCsv;
-  if (ext == ".pb") return ingest::FileFormat::kPb;
-  if (ext == ".xes" || file.ends_with(".xes.gz")) return ingest::FileFormat::kXes;
-  return Error{file + ": cannot tell the format from the name; give --format ndjson|csv|pb|xes"};
+const ingest::FormatRegistry& input_formats() {
+  static const ingest::FormatRegistry registry = [] {
+    ingest::FormatRegistry formats = ingest::core_formats();
+    formats.add(xes::xes_format());
+    return formats;
+  }();
+  return registry;
+}
+
+Result<ingest::InputFormat> file_format_of(const std::string& format, const std::string& file) {
+  return input_formats().for_file(format, file);
 }
 
 void add_csv_options(CLI::App* cmd, CsvOptions& csv) {

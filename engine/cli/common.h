@@ -11,7 +11,7 @@
 
 #include <CLI/CLI.hpp>
 
-#include "ingest/file_source.h"
+#include "ingest/input_format.h"
 #include "model/chain.h"
 #include "model/result.h"
 #include "store/store.h"
@@ -29,9 +29,13 @@ struct DayRange {
 };
 Result<DayRange> parse_day_range(const std::string& from, const std::string& to);
 
-// `format` (ndjson | csv | pb | xes) when given, else from the extension of
-// `file`: .ndjson / .jsonl / .json, .csv, .pb, .xes / .xes.gz.
-Result<ingest::FileFormat> file_format_of(const std::string& format, const std::string& file);
+// The input format called `format` when given, else the one the name of
+// `file` ends in (ingest/input_format.h lists them).
+Result<ingest::InputFormat> file_format_of(const std::string& format, const std::string& file);
+
+// The input formats the commands read: the core's and the XES connector's
+// (ingest/input_format.h).
+const ingest::FormatRegistry& input_formats();
 
 // The CSV options that ingest and publish share.
 struct CsvOptions {

@@ -10,10 +10,10 @@
 #include <rocksdb/options.h>
 #include <rocksdb/sst_file_reader.h>
 
-#include "ingest/projection.h"
 #include "ingest/validate.h"
 #include "ketenflow/v1/event.pb.h"
 #include "ketenflow/v1/store.pb.h"
+#include "kpi/projection.h"
 #include "model/time.h"
 #include "path/path.h"
 #include "store/aggregate.h"
@@ -345,7 +345,7 @@ class Checker {
               std::to_string(record.events_size()) + " stored inputs, " +
               std::to_string(inputs.size()) + " recomputed)");
     }
-    project_client_change(chain, client_ref, {}, inputs, delta_);
+    kpi::project_client_change(chain, client_ref, {}, inputs, delta_);
     events_.clear();
     return ok_status();
   }
@@ -365,7 +365,7 @@ class Checker {
   std::map<std::string, model::ChainModel> chains_;
   v1::IngestCounters counters_;
   std::vector<Stored> events_;
-  ProjectionDelta delta_;
+  kpi::ProjectionDelta delta_;
 };
 
 }  // namespace

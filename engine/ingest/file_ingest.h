@@ -9,7 +9,7 @@
 #include <functional>
 #include <string>
 
-#include "ingest/file_source.h"
+#include "ingest/input_format.h"
 #include "ingest/pipeline.h"
 
 namespace ketenflow::ingest {

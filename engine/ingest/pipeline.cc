@@ -5,10 +5,11 @@
 
 #include <xxhash.h>
 
-#include "ingest/projection.h"
+#include "kpi/projection.h"
 #include "model/event.h"
 #include "model/inferred_chain.h"
 #include "model/time.h"
+#include "path/client_record.h"
 #include "path/path.h"
 #include "store/chains.h"
 #include "store/keys.h"
@@ -278,30 +279,34 @@ Result<BatchCounts> Pipeline::apply(std::vector<SourceRecord>& records, const st
     ++counts.accepted;
   }
 
-  // 3. Rebuild every touched client's path and project the change.
+  // 3. Rebuild every touched client's path and project the change. The paths
+  // value grows by appending the new events (path/client_record.h).
   std::vector<std::string> path_keys;
   path_keys.reserve(changes.size());
   for (const auto& [key, change] : changes) path_keys.push_back(key);
   auto stored_paths = store_.multi_get(store::Cf::kPaths, path_keys);
   if (!stored_paths) return Error{stored_paths.error()};
-  ProjectionDelta delta;
+  kpi::ProjectionDelta delta;
+  std::vector<v1::PathInput> events;
+  std::string record;
   for (size_t i = 0; i < path_keys.size(); ++i) {
     ClientChange& change = changes[path_keys[i]];
-    v1::ClientRecord record;
-    if ((*stored_paths)[i] && !record.ParseFromString(*(*stored_paths)[i])) {
+    events.clear();
+    record.clear();
+    if (auto& value = (*stored_paths)[i]) record = std::move(*value);
+    if (!path::parse_client_record(record, events)) {
       return Error{"store path record is corrupt"};
     }
-    std::vector<v1::PathInput> events(record.events().begin(), record.events().end());
     const size_t before = events.size();
     for (auto& in : change.added) {
-      *record.add_events() = in;
+      path::append_path_input(in, record);
       events.push_back(std::move(in));
     }
-    project_client_change(*change.chain, change.client, std::span(events).first(before), events,
-                          delta);
-    batch.Put(store_.cf(store::Cf::kPaths), path_keys[i], record.SerializeAsString());
+    kpi::project_client_change(*change.chain, change.client, std::span(events).first(before),
+                               events, delta);
+    batch.Put(store_.cf(store::Cf::kPaths), path_keys[i], record);
   }
-  write_projection(store_, delta, batch);
+  kpi::write_projection(store_, delta, batch);
 
   // 4. Chains that grew, counters and the source position.
   for (size_t i = 0; i < chains_.size(); ++i) {

@@ -4,8 +4,8 @@
 
 #include <xxhash.h>
 
-#include "ingest/projection.h"
 #include "ingest/validate.h"
+#include "kpi/projection.h"
 #include "model/event.h"
 #include "model/time.h"
 #include "path/path.h"
@@ -37,13 +37,13 @@ Result<RebuildResult> rebuild(store::Store& store, std::vector<model::ChainModel
   }
 
   RebuildResult result;
-  ProjectionDelta delta;
+  kpi::ProjectionDelta delta;
   size_t clients_in_batch = 0;
   const auto flush = [&]() -> Status {
-    write_projection(store, delta, batch);
+    kpi::write_projection(store, delta, batch);
     if (auto status = store.write(batch); !status) return status;
     batch.Clear();
-    delta = ProjectionDelta{};
+    delta = kpi::ProjectionDelta{};
     clients_in_batch = 0;
     if (progress) progress(result.events);
     return ok_status();
@@ -87,7 +87,7 @@ Result<RebuildResult> rebuild(store::Store& store, std::vector<model::ChainModel
           *record.add_events() = path::path_input(e.event, e.seq, chain.filter_attributes);
         }
         std::vector<v1::PathInput> inputs(record.events().begin(), record.events().end());
-        project_client_change(chain, client, {}, inputs, delta);
+        kpi::project_client_change(chain, client, {}, inputs, delta);
         batch.Put(store.cf(store::Cf::kPaths), store::path_key(chain_id, client),
                   record.SerializeAsString());
         ++result.clients;

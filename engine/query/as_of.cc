@@ -3,9 +3,9 @@
 #include <string>
 #include <vector>
 
-#include "ingest/projection.h"
 #include "ketenflow/v1/event.pb.h"
 #include "ketenflow/v1/store.pb.h"
+#include "kpi/projection.h"
 #include "path/path.h"
 #include "store/client_events.h"
 #include "store/keys.h"
@@ -14,7 +14,7 @@ namespace ketenflow::query {
 
 Result<AggregateMap> aggregates_as_of(const store::Store& store, const model::ChainModel& chain,
                                       int64_t as_of_ms, const Budget* budget) {
-  ingest::ProjectionDelta delta;
+  kpi::ProjectionDelta delta;
   std::vector<v1::PathInput> inputs;
   BudgetPoll poll(budget, 16);
   const store::ClientScan scan{store::client_prefix(chain.def.id(), ""), /*bulk=*/true};
@@ -29,7 +29,7 @@ Result<AggregateMap> aggregates_as_of(const store::Store& store, const model::Ch
           inputs.push_back(path::path_input(e.event, e.seq, chain.filter_attributes));
         }
         if (inputs.empty()) return ok_status();
-        ingest::project_client_change(chain, client, {}, inputs, delta);
+        kpi::project_client_change(chain, client, {}, inputs, delta);
         // Open visits are not aggregates: drop them so memory stays flat.
         delta.wip_added.clear();
         delta.wip_removed.clear();

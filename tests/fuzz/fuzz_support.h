@@ -18,7 +18,7 @@
 
 #include <google/protobuf/stubs/logging.h>
 
-#include "ingest/file_source.h"
+#include "ingest/input_format.h"
 #include "ingest/validate.h"
 #include "model/chain_file.h"
 #include "model/time.h"

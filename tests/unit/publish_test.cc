@@ -177,11 +177,11 @@ class PublishMock : public ::testing::Test {
   }
 
   Result<PublishReport> publish(const std::string& path,
-                                ingest::FileFormat format = ingest::FileFormat::kNdjson,
+                                ingest::InputFormat format = ingest::ndjson_format(),
                                 ingest::CsvMapping csv = {}) {
     PublishFile file;
     file.path = path;
-    file.read.format = format;
+    file.read.format = std::move(format);
     file.read.csv = std::move(csv);
     return publish_files(chains_, {file}, options_);
   }
@@ -294,7 +294,7 @@ TEST_F(PublishMock, PseudonymisesACsvColumn) {
   ingest::CsvMapping csv;
   csv.case_column = "bsn";
   csv.chain_id = "test-keten";
-  auto report = publish(path, ingest::FileFormat::kCsv, csv);
+  auto report = publish(path, ingest::csv_format(), csv);
   ASSERT_TRUE(report.ok()) << report.error();
   EXPECT_EQ(report->files[0].sent, 1u);
   ASSERT_EQ(report->problems.size(), 1u);
