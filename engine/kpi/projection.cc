@@ -1,8 +1,10 @@
 #include "kpi/projection.h"
 
 #include <algorithm>
+#include <optional>
 #include <tuple>
 
+#include "kpi/contributions.h"
 #include "path/path.h"
 #include "store/keys.h"
 
@@ -11,6 +13,15 @@ namespace {
 
 auto sort_key(const Contribution& c) {
   return std::tie(c.measure, c.day, c.dim, c.value_ms, c.within_norm);
+}
+
+std::vector<Contribution> sorted_contributions(const model::ChainModel& chain,
+                                               const path::Path& path,
+                                               std::span<const v1::PathInput> events) {
+  auto out = contributions(chain, path, events);
+  std::sort(out.begin(), out.end(),
+            [](const auto& a, const auto& b) { return sort_key(a) < sort_key(b); });
+  return out;
 }
 
 std::optional<std::string> open_visit_key(const model::ChainModel& chain, const std::string& client,
@@ -27,22 +38,15 @@ void add(ProjectionDelta& delta, const model::ChainModel& chain, const Contribut
 
 }  // namespace
 
-ClientProjection project_client(const model::ChainModel& chain, const std::string& client,
-                                std::span<const v1::PathInput> events) {
-  const path::Path path = path::build_path(chain, events);
-  ClientProjection out;
-  out.contributions = contributions(chain, path, events);
-  std::sort(out.contributions.begin(), out.contributions.end(),
-            [](const auto& a, const auto& b) { return sort_key(a) < sort_key(b); });
-  out.open_visit = open_visit_key(chain, client, path);
-  return out;
-}
+void project_client_change(const model::ChainModel& chain, const std::string& client,
+                           std::span<const v1::PathInput> before,
+                           std::span<const v1::PathInput> after, ProjectionDelta& delta) {
+  const path::Path old_path = path::build_path(chain, before);
+  const path::Path new_path = path::build_path(chain, after);
+  const auto old_c = sorted_contributions(chain, old_path, before);
+  const auto new_c = sorted_contributions(chain, new_path, after);
 
-void add_projection_change(const model::ChainModel& chain, const ClientProjection& before,
-                           const ClientProjection& after, ProjectionDelta& delta) {
   // Multiset difference of two sorted lists.
-  const auto& old_c = before.contributions;
-  const auto& new_c = after.contributions;
   size_t i = 0, j = 0;
   while (i < old_c.size() || j < new_c.size()) {
     if (j == new_c.size() || (i < old_c.size() && sort_key(old_c[i]) < sort_key(new_c[j]))) {
@@ -54,17 +58,13 @@ void add_projection_change(const model::ChainModel& chain, const ClientProjectio
       ++j;
     }
   }
-  if (before.open_visit != after.open_visit) {
-    if (before.open_visit) delta.wip_removed.push_back(*before.open_visit);
-    if (after.open_visit) delta.wip_added.push_back(*after.open_visit);
-  }
-}
 
-void project_client_change(const model::ChainModel& chain, const std::string& client,
-                           std::span<const v1::PathInput> before,
-                           std::span<const v1::PathInput> after, ProjectionDelta& delta) {
-  add_projection_change(chain, project_client(chain, client, before),
-                        project_client(chain, client, after), delta);
+  auto old_open = open_visit_key(chain, client, old_path);
+  auto new_open = open_visit_key(chain, client, new_path);
+  if (old_open != new_open) {
+    if (old_open) delta.wip_removed.push_back(std::move(*old_open));
+    if (new_open) delta.wip_added.push_back(std::move(*new_open));
+  }
 }
 
 void write_projection(const store::Store& store, const ProjectionDelta& delta,
