@@ -206,8 +206,7 @@ Result<PublishReport> publish_files(const std::vector<model::ChainModel>& chains
     // CSV rows map their identifier column to client_ref (CsvMapping), and
     // their default row id hashes the whole row, raw identifier included.
     const bool csv = files[f].read.format.name == "csv";
-    const bool keyed_row_ids = options.pseudonymize && files[f].read.format.ids_hash_content &&
-                               files[f].read.csv.id_column.empty();
+    const bool keyed_row_ids = options.pseudonymize && csv && files[f].read.csv.id_column.empty();
     uint64_t ordinal = 0;
     for (;;) {
       auto more = readers[f]->next(batch);

@@ -95,9 +95,6 @@ struct InputFormat {
   // needs FileReadOptions::csv.chain_id ("CSV rows"); empty when they name
   // their chain.
   std::string chainless_records;
-  // Without CsvMapping::id_column a record's id is a hash of its content,
-  // the raw client ref included (publish then derives ids of its own).
-  bool ids_hash_content = false;
   // `publish` can send its records to Kafka (XES logs are imported only).
   bool publishable = true;
   OpenFileReader open = nullptr;

@@ -229,7 +229,6 @@ InputFormat csv_format() {
   format.name = "csv";
   format.extensions = {".csv"};
   format.chainless_records = "CSV rows";
-  format.ids_hash_content = true;
   format.open = open_csv;
   return format;
 }
