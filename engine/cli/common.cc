@@ -1,6 +1,5 @@
 #include "cli/common.h"
 
-#include <filesystem>
 #include <iostream>
 
 #include "cli/command.h"
@@ -40,6 +39,9 @@ Result<DayRange> parse_day_range(const std::string& from, const std::string& to)
   return DayRange{*first, *last};
 }
 
+namespace {
+
+// The input formats the commands read: the core's and the XES connector's.
 const ingest::FormatRegistry& input_formats() {
   static const ingest::FormatRegistry registry = [] {
     ingest::FormatRegistry formats = ingest::core_formats();
@@ -48,6 +50,8 @@ const ingest::FormatRegistry& input_formats() {
   }();
   return registry;
 }
+
+}  // namespace
 
 Result<ingest::InputFormat> file_format_of(const std::string& format, const std::string& file) {
   return input_formats().for_file(format, file);

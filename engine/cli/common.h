@@ -33,10 +33,6 @@ Result<DayRange> parse_day_range(const std::string& from, const std::string& to)
 // `file` ends in (ingest/input_format.h lists them).
 Result<ingest::InputFormat> file_format_of(const std::string& format, const std::string& file);
 
-// The input formats the commands read: the core's and the XES connector's
-// (ingest/input_format.h).
-const ingest::FormatRegistry& input_formats();
-
 // The CSV options that ingest and publish share.
 struct CsvOptions {
   ingest::CsvMapping mapping;

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -14,7 +15,7 @@ namespace ketenflow::ingest {
 
 class ByteFileReader : public FileReader {
  public:
-  explicit ByteFileReader(size_t batch_records) : batch_records_(batch_records) {}
+  explicit ByteFileReader(const FileReadOptions& options) : batch_records_(options.batch_records) {}
   ~ByteFileReader() override;
   ByteFileReader(const ByteFileReader&) = delete;
   ByteFileReader& operator=(const ByteFileReader&) = delete;
@@ -22,6 +23,9 @@ class ByteFileReader : public FileReader {
   // Opens `path` at its start; an error when it cannot be read, or when it is
   // shorter than `offset` (the store read more of it: it was replaced).
   Status open_file(const std::string& path, uint64_t offset);
+  // What the format reads from the file's start before any record (CSV: its
+  // header row), on every open, also one that resumes at an offset.
+  virtual Status read_preamble() { return ok_status(); }
   // Moves on to byte `offset`, where `lines` lines had been read before; does
   // nothing when the reader is there or past it already.
   void seek(uint64_t offset, uint64_t lines);
@@ -58,5 +62,18 @@ class ByteFileReader : public FileReader {
   uint64_t lines_ = 0;
   uint64_t size_ = 0;
 };
+
+// Opens `path` as a `Reader` (a ByteFileReader made from the options): the
+// file, its preamble, then the seek to `offset`. An InputFormat::open.
+template <typename Reader>
+Result<std::unique_ptr<FileReader>> open_byte_file(const std::string& path,
+                                                   const FileReadOptions& options, uint64_t offset,
+                                                   uint64_t lines) {
+  auto reader = std::make_unique<Reader>(options);
+  if (auto status = reader->open_file(path, offset); !status) return Error{status.error()};
+  if (auto status = reader->read_preamble(); !status) return Error{status.error()};
+  reader->seek(offset, lines);
+  return std::unique_ptr<FileReader>(std::move(reader));
+}
 
 }  // namespace ketenflow::ingest

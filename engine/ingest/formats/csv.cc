@@ -53,10 +53,10 @@ struct CsvParser {
 
 class CsvReader final : public ByteFileReader {
  public:
-  CsvReader(const FileReadOptions& options)
-      : ByteFileReader(options.batch_records), mapping_(options.csv) {}
+  explicit CsvReader(const FileReadOptions& options)
+      : ByteFileReader(options), mapping_(options.csv) {}
 
-  Status read_header();
+  Status read_preamble() override;
   Result<bool> next(std::vector<SourceRecord>& out) override;
 
  private:
@@ -71,7 +71,7 @@ class CsvReader final : public ByteFileReader {
   } columns_;
 };
 
-Status CsvReader::read_header() {
+Status CsvReader::read_preamble() {
   std::string line;
   csv_.reset();
   bool complete = false;
@@ -212,16 +212,6 @@ Result<bool> CsvReader::next(std::vector<SourceRecord>& out) {
   return true;
 }
 
-Result<std::unique_ptr<FileReader>> open_csv(const std::string& path,
-                                             const FileReadOptions& options, uint64_t offset,
-                                             uint64_t lines) {
-  auto reader = std::make_unique<CsvReader>(options);
-  if (auto status = reader->open_file(path, offset); !status) return Error{status.error()};
-  if (auto status = reader->read_header(); !status) return Error{status.error()};
-  reader->seek(offset, lines);
-  return std::unique_ptr<FileReader>(std::move(reader));
-}
-
 }  // namespace
 
 InputFormat csv_format() {
@@ -229,7 +219,7 @@ InputFormat csv_format() {
   format.name = "csv";
   format.extensions = {".csv"};
   format.chainless_records = "CSV rows";
-  format.open = open_csv;
+  format.open = open_byte_file<CsvReader>;
   return format;
 }
 

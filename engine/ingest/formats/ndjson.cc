@@ -33,22 +33,13 @@ class NdjsonReader final : public ByteFileReader {
   }
 };
 
-Result<std::unique_ptr<FileReader>> open_ndjson(const std::string& path,
-                                                const FileReadOptions& options, uint64_t offset,
-                                                uint64_t lines) {
-  auto reader = std::make_unique<NdjsonReader>(options.batch_records);
-  if (auto status = reader->open_file(path, offset); !status) return Error{status.error()};
-  reader->seek(offset, lines);
-  return std::unique_ptr<FileReader>(std::move(reader));
-}
-
 }  // namespace
 
 InputFormat ndjson_format() {
   InputFormat format;
   format.name = "ndjson";
   format.extensions = {".ndjson", ".jsonl", ".json"};
-  format.open = open_ndjson;
+  format.open = open_byte_file<NdjsonReader>;
   return format;
 }
 

@@ -65,21 +65,13 @@ class PbReader final : public ByteFileReader {
   bool broken_ = false;
 };
 
-Result<std::unique_ptr<FileReader>> open_pb(const std::string& path, const FileReadOptions& options,
-                                            uint64_t offset, uint64_t lines) {
-  auto reader = std::make_unique<PbReader>(options.batch_records);
-  if (auto status = reader->open_file(path, offset); !status) return Error{status.error()};
-  reader->seek(offset, lines);
-  return std::unique_ptr<FileReader>(std::move(reader));
-}
-
 }  // namespace
 
 InputFormat pb_format() {
   InputFormat format;
   format.name = "pb";
   format.extensions = {".pb"};
-  format.open = open_pb;
+  format.open = open_byte_file<PbReader>;
   return format;
 }
 
