@@ -29,6 +29,7 @@ class XesFileReader final : public ingest::FileReader {
   uint64_t lines() const override { return traces_; }
   uint64_t size() const override { return xes_->size(); }
   uint64_t skipped_events() const override { return xes_->skipped_events(); }
+  uint64_t local_times() const override { return xes_->local_times(); }
 
  private:
   std::unique_ptr<XesReader> xes_;
@@ -45,6 +46,8 @@ Result<std::unique_ptr<ingest::FileReader>> open_xes(const std::string& path,
   xes.chain_id = options.csv.chain_id;
   xes.zone = options.csv.zone;
   xes.lifecycle = options.lifecycle;
+  xes.partner_attribute = options.csv.partner_column;
+  xes.resource_attribute = options.csv.resource_column;
   auto opened = XesReader::open(path, xes, traces);
   if (!opened) return Error{opened.error()};
   if (offset > (*opened)->size())

@@ -280,9 +280,9 @@ struct XesReader::State {
         event.set_type(a.value);
       } else if (a.key == "time:timestamp") {
         time = a.value;
-      } else if (a.key == "org:group") {
+      } else if (a.key == options.partner_attribute) {
         group = a.value;
-      } else if (a.key == "org:resource") {
+      } else if (a.key == options.resource_attribute) {
         resource = a.value;
       } else if (a.key == "identity:id") {
         event.set_event_id(a.value);
@@ -310,21 +310,27 @@ struct XesReader::State {
       return std::move(record);
     };
     if (!time.empty()) {
-      auto occurred = model::parse_instant(time, options.zone);
+      bool local = false;
+      auto occurred = model::parse_instant(time, options.zone, &local);
+      reader->local_times_ += local;
       if (!occurred) {
         return decode_error("time:timestamp: " + occurred.error());
       }
       *event.mutable_occurred_at() = model::from_ms(*occurred);
     }
     if (!recorded.empty()) {
-      auto at = model::parse_instant(recorded, options.zone);
+      bool local = false;
+      auto at = model::parse_instant(recorded, options.zone, &local);
+      reader->local_times_ += local;
       if (!at) {
         return decode_error("ketenflow:recordedAt: " + at.error());
       }
       *event.mutable_recorded_at() = model::from_ms(*at);
     }
     if (!start_time.empty()) {
-      auto started = model::parse_instant(start_time, options.zone);
+      bool local = false;
+      auto started = model::parse_instant(start_time, options.zone, &local);
+      reader->local_times_ += local;
       if (!started) {
         return decode_error("time:timestamp of the start event: " + started.error());
       }

@@ -6,7 +6,9 @@
 //   trace concept:name             -> client_ref
 //   event concept:name             -> type (milestone)
 //   event time:timestamp           -> occurred_at (no offset: local in `zone`)
-//   event org:group, else org:resource -> partner_id
+//   event org:group, else org:resource -> partner_id (the attributes are
+//                                     XesOptions::partner_attribute and
+//                                     resource_attribute)
 //   event identity:id              -> event_id (else "xes-" + 128-bit hash of
 //                                     trace name and event index in the trace)
 //   event ketenflow:recordedAt     -> recorded_at      (both written by the
@@ -52,6 +54,10 @@ struct XesOptions {
   // For timestamps without an offset.
   const date::time_zone* zone = nullptr;
   Lifecycle lifecycle = Lifecycle::kComplete;
+  // The partner: this event attribute, else the resource one where it is
+  // empty or absent.
+  std::string partner_attribute = "org:group";
+  std::string resource_attribute = "org:resource";
 };
 
 // The event id of the `index`-th event (0-based, all events counted) of trace
@@ -80,6 +86,8 @@ class XesReader {
   // Events that became no milestone (lifecycle other than complete, unpaired
   // starts), in the traces returned by this reader.
   uint64_t skipped_events() const { return skipped_; }
+  // Times without a UTC offset, read as local time in XesOptions::zone.
+  uint64_t local_times() const { return local_times_; }
   // Bytes expat has scanned so far, counting the re-scans of a token that
   // spans several reads (its work; stays within a small multiple of the
   // bytes read, however long one token is).
@@ -96,6 +104,7 @@ class XesReader {
   uint64_t offset_ = 0;
   uint64_t size_ = 0;
   uint64_t skipped_ = 0;
+  uint64_t local_times_ = 0;
   uint64_t parsed_ = 0;
 };
 

@@ -7,6 +7,8 @@
 #include "cli/common.h"
 #include "ingest/file_ingest.h"
 #include "model/chain_file.h"
+#include "model/inferred_chain.h"
+#include "model/time.h"
 
 namespace ketenflow::cli {
 namespace {
@@ -35,6 +37,10 @@ std::string summary(const ingest::BatchCounts& c) {
       first = false;
     }
     out += ")";
+  }
+  if (c.unknown_partner > 0) {
+    out += "; " + std::to_string(c.unknown_partner) + " accepted without a partner, counted as " +
+           std::string(model::kUnknownPartner);
   }
   return out;
 }
@@ -74,6 +80,7 @@ int run_ingest(IngestArgs& args) {
     return fail(status.error());
   }
   const std::string& csv_chain = args.csv.mapping.chain_id;
+  args.csv.mapping.partner_required = csv_chain.empty() || csv_chain != args.infer_chain;
 
   // Every file's format is known before anything is read: a usage mistake
   // ingests nothing.
@@ -114,6 +121,13 @@ int run_ingest(IngestArgs& args) {
     if (!result->broken.empty()) {
       std::cerr << "ketenflow: " << result->broken << "\n";
       broken.push_back(file);
+    }
+    if (result->local_times > 0) {
+      // One line per file: a stated rule, not a silent guess.
+      std::cerr << "ketenflow: warning: " << file << ": " << result->local_times
+                << " times without a UTC offset were read as local time in "
+                << model::zone_name(args.csv.mapping.zone)
+                << " (the chain's time zone, else --time-zone)\n";
     }
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - file_started).count();

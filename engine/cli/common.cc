@@ -57,6 +57,18 @@ Result<ingest::InputFormat> file_format_of(const std::string& format, const std:
   return input_formats().for_file(format, file);
 }
 
+Result<char> parse_delimiter(const std::string& text) {
+  if (text == "auto") return '\0';
+  if (text == "tab" || text == "\\t" || text == "\t") return '\t';
+  if (text.size() != 1 || text[0] == '"' || text[0] == '\n' || text[0] == '\r') {
+    return Error{
+        "--delimiter must be one character other than a quote or a line break, 'tab' "
+        "or 'auto', not \"" +
+        text + "\""};
+  }
+  return text[0];
+}
+
 void add_csv_options(CLI::App* cmd, CsvOptions& csv) {
   cmd->add_option("--chain", csv.chain_id, "Chain id of CSV rows (default: the only chain)");
   cmd->add_option("--time-zone", csv.time_zone,
@@ -73,11 +85,22 @@ void add_csv_options(CLI::App* cmd, CsvOptions& csv) {
       ->capture_default_str();
   cmd->add_option("--time-column", csv.mapping.time_column, "CSV: occurred_at column")
       ->capture_default_str();
-  cmd->add_option("--partner-column", csv.mapping.partner_column, "CSV: partner column")
+  cmd->add_option("--partner-column,--partner-attribute", csv.mapping.partner_column,
+                  "CSV column / XES event attribute of the partner")
       ->capture_default_str();
-  cmd->add_option("--resource-column", csv.mapping.resource_column,
-                  "CSV: partner when the partner column is empty")
+  cmd->add_option("--resource-column,--resource-attribute", csv.mapping.resource_column,
+                  "CSV column / XES event attribute of the partner where the partner one is "
+                  "empty or absent")
       ->capture_default_str();
+  cmd->add_option_function<std::string>(
+         "--delimiter",
+         [&csv](const std::string& text) { csv.mapping.delimiter = *parse_delimiter(text); },
+         "CSV: field separator, one character or 'tab' (default: auto, the one of , ; tab | "
+         "that splits the header row into the most fields)")
+      ->check([](const std::string& text) {
+        auto d = parse_delimiter(text);
+        return d ? std::string() : d.error();
+      });
   cmd->add_option("--id-column", csv.mapping.id_column,
                   "CSV: event_id column (default: a hash of the row)");
   cmd->add_option("--recorded-column", csv.mapping.recorded_column, "CSV: recorded_at column");

@@ -40,7 +40,9 @@ struct CsvOptions {
   std::string time_zone = "Europe/Amsterdam";
   bool case_column_given = false;
 };
-// Adds --chain, --time-zone and the --*-column options to `cmd`.
+// A --delimiter value: one character, "tab" (or "\t") or "auto" ('\0').
+Result<char> parse_delimiter(const std::string& text);
+// Adds --chain, --time-zone, --delimiter and the --*-column options to `cmd`.
 void add_csv_options(CLI::App* cmd, CsvOptions& csv);
 
 // CSV rows carry no chain id: they get `chain_id`, else the only one of

@@ -55,6 +55,7 @@ Result<FileIngestResult> ingest_file(Pipeline& pipeline, const store::Store& sto
     if (!*more) break;
   }
   result.skipped = (*reader)->skipped_events();
+  result.local_times = (*reader)->local_times();
   return result;
 }
 

@@ -34,6 +34,8 @@ struct FileIngestResult {
   uint64_t size = 0;
   // XES events that became no milestone (lifecycle other than complete).
   uint64_t skipped = 0;
+  // Times without a UTC offset, read as local time in the mapping's zone.
+  uint64_t local_times = 0;
   // Set when the file could not be read to its end (unreadable, broken XML or
   // gzip, a CSV header without the needed columns): what is wrong. The batches
   // before the break are stored (counted above) and a rerun resumes after

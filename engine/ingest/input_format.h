@@ -50,7 +50,14 @@ struct CsvMapping {
   // row is a duplicate.
   std::string id_column;
   std::string recorded_column;
-  // Also the chain id of XES events.
+  // Whether a file without the partner and resource columns is an error; an
+  // inferred chain takes such rows under an unknown partner.
+  bool partner_required = true;
+  // Field separator; 0: the one of ',', ';', tab and '|' that splits the
+  // header row into the most fields (',' when none does).
+  char delimiter = 0;
+  // Also the chain id of XES events; partner_column and resource_column are
+  // also the XES attributes of the partner.
   std::string chain_id;
   // For timestamps without an offset.
   const date::time_zone* zone = nullptr;
@@ -81,6 +88,9 @@ class FileReader {
   virtual uint64_t size() const = 0;
   // Events that became no milestone (lifecycle), in this run.
   virtual uint64_t skipped_events() const { return 0; }
+  // Times read without a UTC offset (as local time in CsvMapping::zone), in
+  // this run.
+  virtual uint64_t local_times() const { return 0; }
 };
 
 using OpenFileReader = Result<std::unique_ptr<FileReader>> (*)(const std::string& path,

@@ -73,6 +73,8 @@ struct Accepted {
   model::ChainModel* chain;
   std::string bytes;
   uint64_t hash;
+  // The log named no partner; the inferred chain counts it as kUnknownPartner.
+  bool partner_unknown = false;
 };
 
 struct ClientChange {
@@ -93,6 +95,7 @@ void add_counts(BatchCounts& into, const BatchCounts& from) {
   into.accepted += from.accepted;
   into.duplicates += from.duplicates;
   into.rejected += from.rejected;
+  into.unknown_partner += from.unknown_partner;
   for (const auto& [code, n] : from.rejected_by_code) into.rejected_by_code[code] += n;
 }
 
@@ -198,6 +201,11 @@ Result<BatchCounts> Pipeline::apply(std::vector<SourceRecord>& records, const st
     v1::ClientEvent& event = *record.event;
     model::ChainModel* chain = find_chain(event.chain_id());
     const bool inferred = chain != nullptr && chain->def.inferred();
+    // A process-mining log need not say who did an event: in an inferred
+    // chain such an event counts under an explicit unknown partner instead of
+    // being lost (and with it a transition and a case duration).
+    const bool partner_unknown = inferred && event.partner_id().empty();
+    if (partner_unknown) event.set_partner_id(std::string(model::kUnknownPartner));
     if (auto why =
             validate(event, chain, inferred ? Membership::kOpen : Membership::kChecked, now_ms)) {
       reject(record, *why);
@@ -210,7 +218,7 @@ Result<BatchCounts> Pipeline::apply(std::vector<SourceRecord>& records, const st
     event.DiscardUnknownFields();
     std::string bytes = model::canonical_bytes(event);
     const uint64_t hash = XXH3_64bits(bytes.data(), bytes.size());
-    candidates.push_back({&record, chain, std::move(bytes), hash});
+    candidates.push_back({&record, chain, std::move(bytes), hash, partner_unknown});
   }
 
   // 2. Dedupe against this batch and the store.
@@ -277,6 +285,7 @@ Result<BatchCounts> Pipeline::apply(std::vector<SourceRecord>& records, const st
     }
     it->second.added.push_back(path::path_input(e, seq, a.chain->filter_attributes));
     ++counts.accepted;
+    counts.unknown_partner += a.partner_unknown;
   }
 
   // 3. Rebuild every touched client's path and project the change. The paths

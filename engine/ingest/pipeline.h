@@ -62,6 +62,9 @@ struct BatchCounts {
   uint64_t duplicates = 0;
   uint64_t rejected = 0;
   std::map<std::string, uint64_t> rejected_by_code;
+  // Of the accepted: events of an inferred chain whose log named no partner,
+  // counted under model::kUnknownPartner.
+  uint64_t unknown_partner = 0;
 };
 
 // Adds `from` to `into`.

@@ -13,6 +13,7 @@
 // recomputing the bucket of a retracted contribution.
 #include "kpi/histogram.h"
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <limits>
@@ -110,16 +111,21 @@ double quantile_ms(const Buckets& buckets, double q) {
   if (n == 0) return 0.0;
   if (!(q > 0.0)) q = 0.0;  // also NaN
   if (q > 1.0) q = 1.0;
-  const int64_t rank = static_cast<int64_t>(std::floor(q * static_cast<double>(n - 1)));
+  // Linear interpolation between the values at ranks floor(h) and ceil(h).
+  const double h = q * static_cast<double>(n - 1);
+  const int64_t lower = static_cast<int64_t>(std::floor(h));
+  const int64_t upper = std::min<int64_t>(lower + 1, n - 1);
+  const double weight = h - static_cast<double>(lower);
   int64_t seen = 0;
-  double value = 0.0;
+  double lower_value = 0.0;
   for (const auto& [bucket, count] : buckets) {
     if (count <= 0) continue;  // a retraction without its contribution: ignore
+    const int64_t first_rank = seen;
     seen += count;
-    value = bucket_value(bucket);
-    if (seen > rank) break;  // always reached, since rank < n
+    if (first_rank <= lower && lower < seen) lower_value = bucket_value(bucket);
+    if (upper < seen) return lower_value + weight * (bucket_value(bucket) - lower_value);
   }
-  return value;
+  return lower_value;  // not reached: upper < n
 }
 
 }  // namespace ketenflow::kpi

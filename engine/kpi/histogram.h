@@ -24,8 +24,11 @@ double bucket_value(int32_t bucket);
 // Sparse bucket -> count. Counts are >= 0 in any sum of whole contributions.
 using Buckets = std::map<int32_t, int64_t>;
 
-// Value at rank floor(q * (count - 1)) of the sorted values, estimated from the
-// buckets; q in [0, 1]. 0 when the histogram is empty.
+// The q-quantile of the values, estimated from the buckets, as numpy, pandas
+// and Excel's PERCENTILE.INC define it: with h = q * (count - 1), the value at
+// rank floor(h) of the sorted values plus (h - floor(h)) times the step to the
+// value at rank floor(h) + 1. So the median of an even number of values is the
+// midpoint of the two middle ones. q in [0, 1]; 0 when the histogram is empty.
 double quantile_ms(const Buckets& buckets, double q);
 
 }  // namespace ketenflow::kpi

@@ -1,7 +1,8 @@
 // Chains inferred from a process-mining log: every activity is its own
 // unranked stage (with one milestone of the same id), every org:group or
 // resource is a partner that may report every milestone. The chain grows as
-// new activities and partners appear in the log.
+// new activities and partners appear in the log. An event whose log names no
+// partner (neither org:group nor org:resource) counts under kUnknownPartner.
 #pragma once
 
 #include <string>
@@ -11,6 +12,9 @@
 #include "model/result.h"
 
 namespace ketenflow::model {
+
+// The partner of an inferred chain's events whose log names none.
+inline constexpr std::string_view kUnknownPartner = "(unknown)";
 
 // An empty inferred chain called `id` in `time_zone`.
 Result<ChainModel> make_inferred_chain(const std::string& id, const std::string& time_zone);

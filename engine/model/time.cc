@@ -167,7 +167,8 @@ google::protobuf::Timestamp from_ms(int64_t ms) {
   return ts;
 }
 
-Result<int64_t> parse_instant(std::string_view text, const date::time_zone* zone) {
+Result<int64_t> parse_instant(std::string_view text, const date::time_zone* zone, bool* local) {
+  if (local != nullptr) *local = false;
   if (text.empty()) return Error{"empty timestamp"};
   Result<int32_t> day = parse_date_prefix(text);
   if (!day.ok()) return Error{day.error()};
@@ -176,6 +177,7 @@ Result<int64_t> parse_instant(std::string_view text, const date::time_zone* zone
   // A bare date is the start of that local day.
   if (pos == text.size()) {
     if (zone == nullptr) return parse_error(text, "a date without offset needs a time zone");
+    if (local != nullptr) *local = true;
     return day_start_ms(*day, zone);
   }
 
@@ -214,6 +216,7 @@ Result<int64_t> parse_instant(std::string_view text, const date::time_zone* zone
   // No offset: local time in `zone`.
   if (pos == text.size()) {
     if (zone == nullptr) return parse_error(text, "a time without offset needs a time zone");
+    if (local != nullptr) *local = true;
     const int64_t utc_seconds = local_seconds - local_offset(zone, local_seconds).count();
     return utc_seconds * kMsPerSecond + frac_ms;
   }
@@ -302,6 +305,10 @@ std::string format_day(int32_t day) {
   out.reserve(10);
   append_date(out, day);
   return out;
+}
+
+std::string zone_name(const date::time_zone* zone) {
+  return zone == nullptr ? "UTC" : std::string(zone->name());
 }
 
 Result<const date::time_zone*> find_zone(std::string_view name) {

@@ -27,7 +27,9 @@ google::protobuf::Timestamp from_ms(int64_t ms);
 // beyond milliseconds are truncated. Text without an offset is local time in
 // `zone`; a local time that does not exist (DST gap) or is ambiguous (DST
 // fold) takes the earlier offset. A bare date "2024-03-01" is local midnight.
-Result<int64_t> parse_instant(std::string_view text, const date::time_zone* zone);
+// `*local`, when given, is set to whether the text had no offset.
+Result<int64_t> parse_instant(std::string_view text, const date::time_zone* zone,
+                              bool* local = nullptr);
 
 // "2024-03-01T11:00:00.123Z" (UTC, milliseconds only when non-zero).
 std::string format_instant(int64_t ms);
@@ -43,5 +45,7 @@ std::string format_day(int32_t day);
 
 // Looks up an IANA zone ("Europe/Amsterdam") in the system tz database.
 Result<const date::time_zone*> find_zone(std::string_view name);
+// The IANA name of `zone` ("UTC" for none).
+std::string zone_name(const date::time_zone* zone);
 
 }  // namespace ketenflow::model

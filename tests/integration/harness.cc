@@ -230,7 +230,7 @@ std::string join_lines(const std::vector<std::string>& lines) {
   return out;
 }
 
-std::vector<std::vector<std::string>> csv_rows(std::string_view text) {
+std::vector<std::vector<std::string>> csv_rows(std::string_view text, char separator) {
   std::vector<std::vector<std::string>> rows;
   std::vector<std::string> row;
   std::string field;
@@ -252,7 +252,7 @@ std::vector<std::vector<std::string>> csv_rows(std::string_view text) {
     if (c == '"') {
       quoted = true;
       any = true;
-    } else if (c == ',') {
+    } else if (c == separator) {
       row.push_back(std::move(field));
       field.clear();
       any = true;

@@ -79,9 +79,9 @@ void write_file(const std::filesystem::path& file, std::string_view data);
 std::vector<std::string> split_lines(std::string_view text);
 // Lines joined, each followed by '\n'.
 std::string join_lines(const std::vector<std::string>& lines);
-// RFC 4180 rows of `text`: quoted fields may hold commas, quotes ("") and
-// line breaks; lines end in LF or CRLF; blank lines are skipped.
-std::vector<std::vector<std::string>> csv_rows(std::string_view text);
+// RFC 4180 rows of `text`: quoted fields may hold separators, quotes ("")
+// and line breaks; lines end in LF or CRLF; blank lines are skipped.
+std::vector<std::vector<std::string>> csv_rows(std::string_view text, char separator = ',');
 
 // The ketenflow binary (KETENFLOW_BIN) and the repository root
 // (KETENFLOW_SOURCE_DIR); when a variable is unset, the place CMake would

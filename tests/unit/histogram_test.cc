@@ -36,10 +36,16 @@ Buckets build(const std::vector<int64_t>& values) {
   return buckets;
 }
 
-// The exact value at rank floor(q * (n - 1)) of the sorted values.
-int64_t exact_quantile(std::vector<int64_t> sorted, double q) {
+// The exact q-quantile as numpy.quantile computes it by default: linear
+// interpolation between the values at ranks floor(h) and floor(h) + 1, with
+// h = q * (n - 1).
+double exact_quantile(std::vector<int64_t> sorted, double q) {
   std::sort(sorted.begin(), sorted.end());
-  return sorted[static_cast<size_t>(std::floor(q * static_cast<double>(sorted.size() - 1)))];
+  const double h = q * static_cast<double>(sorted.size() - 1);
+  const size_t lower = static_cast<size_t>(std::floor(h));
+  const size_t upper = std::min(lower + 1, sorted.size() - 1);
+  return static_cast<double>(sorted[lower]) +
+         (h - std::floor(h)) * static_cast<double>(sorted[upper] - sorted[lower]);
 }
 
 TEST(Histogram, SampleSpreadsSecondsToMonths) {
@@ -53,7 +59,7 @@ TEST(Histogram, QuantilesWithinOnePercent) {
   const std::vector<int64_t> values = sample_durations();
   const Buckets buckets = build(values);
   for (double q : kQuantiles) {
-    const double exact = static_cast<double>(exact_quantile(values, q));
+    const double exact = exact_quantile(values, q);
     const double estimate = quantile_ms(buckets, q);
     if (exact == 0) {
       EXPECT_EQ(estimate, 0.0) << "q=" << q;
@@ -65,6 +71,24 @@ TEST(Histogram, QuantilesWithinOnePercent) {
   // The median is in the tens of minutes, the 99th percentile in weeks.
   EXPECT_GT(quantile_ms(buckets, 0.5), 10 * 60'000);
   EXPECT_LT(quantile_ms(buckets, 0.5), 60 * 60'000);
+}
+
+TEST(Histogram, MedianOfAnEvenNumberOfValuesIsTheMidpointOfTheTwoMiddleOnes) {
+  // One hour and three hours: the median is two hours, not the lower one.
+  const Buckets two = build({3'600'000, 10'800'000});
+  EXPECT_NEAR(quantile_ms(two, 0.5), 7'200'000, 7'200'000 * kTolerance);
+  // 1, 2, 3 and 10 days: median 2.5 days; p80 at h = 2.4 is 3 + 0.4 * 7 days.
+  const int64_t day = 86'400'000;
+  const Buckets four = build({10 * day, 1 * day, 3 * day, 2 * day});
+  EXPECT_NEAR(quantile_ms(four, 0.5), 2.5 * day, 2.5 * day * kTolerance);
+  EXPECT_NEAR(quantile_ms(four, 0.8), 5.8 * day, 5.8 * day * kTolerance);
+  // An odd number of values: the middle one.
+  const Buckets three = build({1 * day, 2 * day, 9 * day});
+  EXPECT_NEAR(quantile_ms(three, 0.5), 2.0 * day, 2.0 * day * kTolerance);
+  // Interpolating towards a value below 1 ms (the zero bucket) stays exact at 0.
+  const Buckets with_zero = build({0, 0, 4'000});
+  EXPECT_EQ(quantile_ms(with_zero, 0.5), 0.0);
+  EXPECT_NEAR(quantile_ms(with_zero, 0.75), 2'000, 2'000 * kTolerance);
 }
 
 TEST(Histogram, EveryValueWithinOnePercentOfItsBucket) {
@@ -105,7 +129,7 @@ TEST(Histogram, SubtractingContributionsMatchesRebuilding) {
   const Buckets rebuilt = build(remaining);
   for (double q : {0.0, 0.1, 0.25, 0.5, 0.8, 0.9, 0.95, 0.99, 0.999, 1.0}) {
     EXPECT_EQ(quantile_ms(buckets, q), quantile_ms(rebuilt, q)) << "q=" << q;
-    const double exact = static_cast<double>(exact_quantile(remaining, q));
+    const double exact = exact_quantile(remaining, q);
     if (exact > 0) {
       EXPECT_LE(std::fabs(quantile_ms(buckets, q) - exact) / exact, kTolerance) << "q=" << q;
     }
@@ -142,15 +166,18 @@ TEST(Histogram, EmptyHistogram) {
   EXPECT_EQ(quantile_ms({{bucket_of(1'000), 0}, {kZeroBucket, 0}}, 0.5), 0.0);
 }
 
-TEST(Histogram, RankIsFloorOfQTimesNMinusOne) {
-  // Values 1 s, 2 s, ... 10 s: rank floor(q * 9).
+TEST(Histogram, QuantileInterpolatesBetweenTheRanksAroundQTimesNMinusOne) {
+  // Values 1 s, 2 s, ... 10 s: h = q * 9, between ranks floor(h) and floor(h) + 1.
   Buckets buckets;
   for (int64_t s = 1; s <= 10; ++s) ++buckets[bucket_of(s * 1'000)];
-  EXPECT_EQ(quantile_ms(buckets, 0.0), bucket_value(bucket_of(1'000)));
-  EXPECT_EQ(quantile_ms(buckets, 0.5), bucket_value(bucket_of(5'000)));   // floor(4.5) = 4
-  EXPECT_EQ(quantile_ms(buckets, 0.9), bucket_value(bucket_of(9'000)));   // floor(8.1) = 8
-  EXPECT_EQ(quantile_ms(buckets, 0.99), bucket_value(bucket_of(9'000)));  // floor(8.91) = 8
-  EXPECT_EQ(quantile_ms(buckets, 1.0), bucket_value(bucket_of(10'000)));
+  const auto v = [](int64_t ms) { return bucket_value(bucket_of(ms)); };
+  EXPECT_EQ(quantile_ms(buckets, 0.0), v(1'000));
+  EXPECT_DOUBLE_EQ(quantile_ms(buckets, 0.5), v(5'000) + 0.5 * (v(6'000) - v(5'000)));   // h 4.5
+  EXPECT_DOUBLE_EQ(quantile_ms(buckets, 0.9), v(9'000) + 0.1 * (v(10'000) - v(9'000)));  // 8.1
+  EXPECT_DOUBLE_EQ(quantile_ms(buckets, 0.99), v(9'000) + 0.91 * (v(10'000) - v(9'000)));
+  EXPECT_EQ(quantile_ms(buckets, 1.0), v(10'000));
+  // On a rank exactly (h = 3): that value, nothing added.
+  EXPECT_EQ(quantile_ms(buckets, 1.0 / 3.0), v(4'000));
   // q outside [0, 1] is clamped.
   EXPECT_EQ(quantile_ms(buckets, -1.0), quantile_ms(buckets, 0.0));
   EXPECT_EQ(quantile_ms(buckets, 2.0), quantile_ms(buckets, 1.0));

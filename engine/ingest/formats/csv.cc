@@ -1,12 +1,14 @@
 // csv: a header row, then one event per row (libcsv; quoted fields may span
-// lines). Columns are mapped by name (CsvMapping); a row without an id column
-// gets a hash of its cells as id, so a repeated row is a duplicate; the other
-// non-empty cells become attributes named by their header. Positions are
-// physical lines. A missing required column is an error of the whole file.
+// lines). The separator is CsvMapping::delimiter, or the one of ',', ';', tab
+// and '|' that splits the header into the most fields. Columns are mapped by name (CsvMapping); a
+// row without an id column gets a hash of its cells as id, so a repeated row is a duplicate; the
+// other non-empty cells become attributes named by their header. Positions are physical lines. A
+// missing required column is an error of the whole file.
 #include <csv.h>
 #include <xxhash.h>
 
 #include <algorithm>
+#include <iterator>
 
 #include "ingest/formats/byte_file_reader.h"
 #include "ingest/validate.h"
@@ -15,6 +17,11 @@
 
 namespace ketenflow::ingest {
 namespace {
+
+std::string delimiter_name(char c) {
+  if (c == '\t') return "tab";
+  return std::string("'") + c + "'";
+}
 
 std::string hex(uint64_t v) {
   static constexpr char kDigits[] = "0123456789abcdef";
@@ -30,6 +37,9 @@ struct CsvParser {
   bool row_done = false;
 
   CsvParser() { csv_init(&parser, CSV_APPEND_NULL); }
+  void set_delimiter(char delimiter) {
+    csv_set_delim(&parser, static_cast<unsigned char>(delimiter));
+  }
   ~CsvParser() { csv_free(&parser); }
   CsvParser(const CsvParser&) = delete;
   CsvParser& operator=(const CsvParser&) = delete;
@@ -58,12 +68,15 @@ class CsvReader final : public ByteFileReader {
 
   Status read_preamble() override;
   Result<bool> next(std::vector<SourceRecord>& out) override;
+  uint64_t local_times() const override { return local_times_; }
 
  private:
   void decode_row(const std::string& line, SourceRecord& record);
 
   CsvMapping mapping_;
   CsvParser csv_;
+  char delimiter_ = 0;
+  uint64_t local_times_ = 0;
   // The parsed header, and the column index of each mapped name.
   std::vector<std::string> header_;
   struct Columns {
@@ -71,12 +84,34 @@ class CsvReader final : public ByteFileReader {
   } columns_;
 };
 
+// The separator of a header line: the candidate that occurs most often
+// outside quotes; ',' when none occurs.
+char detect_delimiter(const std::string& line) {
+  static constexpr char kCandidates[] = {',', ';', '\t', '|'};
+  size_t counts[std::size(kCandidates)] = {};
+  bool quoted = false;
+  for (char c : line) {
+    if (c == '"') quoted = !quoted;
+    if (quoted) continue;
+    for (size_t i = 0; i < std::size(kCandidates); ++i) counts[i] += c == kCandidates[i];
+  }
+  size_t best = 0;
+  for (size_t i = 1; i < std::size(kCandidates); ++i) {
+    if (counts[i] > counts[best]) best = i;
+  }
+  return kCandidates[best];
+}
+
 Status CsvReader::read_preamble() {
   std::string line;
   csv_.reset();
   bool complete = false;
   while (read_line(line)) {
     if (line.empty() && csv_.fields.empty()) continue;
+    if (csv_.fields.empty() && !delimiter_) {
+      delimiter_ = mapping_.delimiter ? mapping_.delimiter : detect_delimiter(line);
+      csv_.set_delimiter(delimiter_);
+    }
     if ((complete = csv_.feed(line))) break;
   }
   if (!complete) return Error{path() + ": no CSV header row"};
@@ -108,14 +143,17 @@ Status CsvReader::read_preamble() {
   require(columns_.case_, m.case_column, "--case-column");
   require(columns_.activity, m.activity_column, "--activity-column");
   require(columns_.time, m.time_column, "--time-column");
-  if (columns_.partner < 0 && columns_.resource < 0) {
+  if (columns_.partner < 0 && columns_.resource < 0 && m.partner_required) {
     missing += "\n  neither partner column \"" + m.partner_column + "\" nor resource column \"" +
                m.resource_column + "\" found (set --partner-column)";
   }
   if (!m.id_column.empty()) require(columns_.id, m.id_column, "--id-column");
   if (!m.recorded_column.empty())
     require(columns_.recorded, m.recorded_column, "--recorded-column");
-  if (!missing.empty()) return Error{path() + ": " + missing.substr(3) + "; columns are: " + all};
+  if (!missing.empty()) {
+    return Error{path() + ": " + missing.substr(3) + "; columns are: " + all + " (separated by " +
+                 delimiter_name(delimiter_) + "; set another with --delimiter)"};
+  }
   return ok_status();
 }
 
@@ -151,14 +189,17 @@ void CsvReader::decode_row(const std::string& line, SourceRecord& record) {
   if (partner.empty() && columns_.resource >= 0) partner = v[columns_.resource];
   event.set_partner_id(partner);
 
-  auto occurred = model::parse_instant(v[columns_.time], m.zone);
+  bool local = false;
+  auto occurred = model::parse_instant(v[columns_.time], m.zone, &local);
+  local_times_ += local;
   if (!occurred) {
     record.decode_error = {"malformed_field", m.time_column + ": " + occurred.error()};
     return;
   }
   *event.mutable_occurred_at() = model::from_ms(*occurred);
   if (columns_.recorded >= 0 && !v[columns_.recorded].empty()) {
-    auto recorded = model::parse_instant(v[columns_.recorded], m.zone);
+    auto recorded = model::parse_instant(v[columns_.recorded], m.zone, &local);
+    local_times_ += local;
     if (!recorded) {
       record.decode_error = {"malformed_field", m.recorded_column + ": " + recorded.error()};
       return;
