@@ -19,6 +19,9 @@ ctest --test-dir "$KETENFLOW_BUILD" -N | grep -q browser_dashboard || {
   exit 1
 }
 
+echo "== promtool (Debian prometheus): the metrics and scrape-configuration checks"
+ketenflow_install_packages prometheus
+
 echo "== unit and integration tests"
 ctest --test-dir "$KETENFLOW_BUILD" --output-on-failure -j2
 

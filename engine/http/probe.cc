@@ -1,6 +1,6 @@
 #include "http/probe.h"
 
-#include <fmt/format.h>
+#include "model/prometheus_text.h"
 
 namespace ketenflow::http {
 
@@ -32,51 +32,35 @@ void ServerProbe::set_open_connections(int64_t n) {
 
 std::string ServerProbe::render() const {
   std::lock_guard lock(mu_);
-  std::string out =
-      "# HELP ketenflow_http_requests_total HTTP requests by route and status.\n"
-      "# TYPE ketenflow_http_requests_total counter\n";
+  model::PrometheusText out;
+  out.family("ketenflow_http_requests_total", "counter", "HTTP requests by route and status.");
   for (const auto& [key, n] : requests_) {
-    out += fmt::format("ketenflow_http_requests_total{{route=\"{}\",status=\"{}\"}} {}\n",
-                       key.first, key.second, n);
+    const std::string status = std::to_string(key.second);
+    out.sample("ketenflow_http_requests_total", {{"route", key.first}, {"status", status}}, n);
   }
-  out +=
-      "# HELP ketenflow_http_request_seconds Time to answer, by route.\n"
-      "# TYPE ketenflow_http_request_seconds histogram\n";
+  out.family("ketenflow_http_request_seconds", "histogram", "Time to answer, by route.");
   for (const auto& [route, l] : latency_) {
-    for (size_t i = 0; i < kBounds.size(); ++i) {
-      out += fmt::format("ketenflow_http_request_seconds_bucket{{route=\"{}\",le=\"{}\"}} {}\n",
-                         route, kBounds[i], l.buckets[i]);
-    }
-    out += fmt::format("ketenflow_http_request_seconds_bucket{{route=\"{}\",le=\"+Inf\"}} {}\n",
-                       route, l.count);
-    out += fmt::format("ketenflow_http_request_seconds_sum{{route=\"{}\"}} {}\n", route, l.sum);
-    out += fmt::format("ketenflow_http_request_seconds_count{{route=\"{}\"}} {}\n", route, l.count);
+    out.histogram("ketenflow_http_request_seconds", {{"route", route}}, kBounds, l.buckets, l.sum,
+                  l.count);
   }
-  out +=
-      "# HELP ketenflow_http_requests_stopped_total Requests answered 503 or dropped before "
-      "their work was done, by reason.\n"
-      "# TYPE ketenflow_http_requests_stopped_total counter\n";
+  out.family("ketenflow_http_requests_stopped_total", "counter",
+             "Requests answered 503 or dropped before their work was done, by reason.");
   for (const char* reason : {"over_budget", "client_gone", "busy"}) {
     auto it = stopped_.find(reason);
-    out += fmt::format("ketenflow_http_requests_stopped_total{{reason=\"{}\"}} {}\n", reason,
-                       it == stopped_.end() ? 0 : it->second);
+    out.sample("ketenflow_http_requests_stopped_total", {{"reason", reason}},
+               it == stopped_.end() ? uint64_t{0} : it->second);
   }
-  out +=
-      "# HELP ketenflow_http_connections_closed_total Connections the server closed for its "
-      "limits, by reason.\n"
-      "# TYPE ketenflow_http_connections_closed_total counter\n";
+  out.family("ketenflow_http_connections_closed_total", "counter",
+             "Connections the server closed for its limits, by reason.");
   for (const char* reason :
        {"head_timeout", "per_client_limit", "connection_limit", "idle_evicted"}) {
     auto it = closed_.find(reason);
-    out += fmt::format("ketenflow_http_connections_closed_total{{reason=\"{}\"}} {}\n", reason,
-                       it == closed_.end() ? 0 : it->second);
+    out.sample("ketenflow_http_connections_closed_total", {{"reason", reason}},
+               it == closed_.end() ? uint64_t{0} : it->second);
   }
-  out += fmt::format(
-      "# HELP ketenflow_http_connections_open Open HTTP connections.\n"
-      "# TYPE ketenflow_http_connections_open gauge\n"
-      "ketenflow_http_connections_open {}\n",
-      open_);
-  return out;
+  out.family("ketenflow_http_connections_open", "gauge", "Open HTTP connections.");
+  out.sample("ketenflow_http_connections_open", {}, static_cast<int64_t>(open_));
+  return out.take();
 }
 
 }  // namespace ketenflow::http

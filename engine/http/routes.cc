@@ -44,6 +44,7 @@ const std::vector<Route>& routes() {
        false,
        true},
       {"/v1/chains/{id}/clients/{ref}", client, true, {kOperator, kAdmin}, {"format"}, false, true},
+      {"/v1/metrics", chain_metrics, true, {kOperator, kAdmin}, {}},
       {"/metrics", metrics, false, {}, {}},
       {"/healthz", healthz, false, {}, {}},
       {"/readyz", readyz, false, {}, {}},

@@ -21,6 +21,25 @@ struct Rejection {
   std::string reason;
 };
 
+// Every code a record can be rejected with (README "Rejected records"), so a
+// metric can list each from the start.
+inline constexpr std::string_view kRejectionCodes[] = {"decode_error",
+                                                       "missing_field",
+                                                       "malformed_field",
+                                                       "too_large",
+                                                       "unknown_chain",
+                                                       "unknown_milestone",
+                                                       "unknown_partner",
+                                                       "partner_not_allowed",
+                                                       "occurred_after_recorded",
+                                                       "occurred_before_1900",
+                                                       "occurred_in_future",
+                                                       "bsn_client_ref",
+                                                       "email_client_ref",
+                                                       "bsn_attribute",
+                                                       "email_attribute",
+                                                       "event_id_conflict"};
+
 inline constexpr size_t kMaxEventBytes = 64 * 1024;
 
 // Whether milestones and partners must already be in the chain (kOpen for an

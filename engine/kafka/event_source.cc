@@ -59,7 +59,10 @@ struct Session {
       probe.records += pending.size();
       for (int64_t produced : produced_ms) {
         if (produced > 0) {
-          ++probe.latency_ms[kpi::bucket_of(std::max<int64_t>(0, now_ms - produced))];
+          const int64_t latency = std::max<int64_t>(0, now_ms - produced);
+          ++probe.latency_ms[kpi::bucket_of(latency)];
+          probe.latency_sum_ms += latency;
+          ++probe.latency_count;
         }
       }
       for (const auto& [partition, offset] : next_offsets) {

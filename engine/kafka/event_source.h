@@ -53,6 +53,9 @@ struct ConsumeProbe {
   // Produce time (message timestamp) to stored, in ms, as a log-bucketed
   // histogram (kpi/histogram.h): end-to-end latency to "KPI visible".
   std::map<int32_t, int64_t> latency_ms;
+  // Its exact sum, ms, and count (the histogram's _sum and _count).
+  int64_t latency_sum_ms = 0;
+  uint64_t latency_count = 0;
   // Assigned partitions and their lag after the last batch: high watermark
   // minus the next offset to apply (from the consumer's cached watermarks).
   std::map<int32_t, int64_t> lag;

@@ -12,7 +12,9 @@
 #include <httplib.h>
 
 #include <algorithm>
+#include <chrono>
 #include <fstream>
+#include <iomanip>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -857,6 +859,138 @@ TEST_F(ApiLimits, ServesHttpsWithACertificateAndKey) {
   EXPECT_NE(bad.err.find("--tls-key"), std::string::npos) << bad.err;
 }
 
+// promtool (Debian prometheus), the Prometheus project's own check of the
+// exposition format and its naming rules.
+testing::AssertionResult PassesPromtool(const std::string& text, const TempDir& dir,
+                                        const std::string& name) {
+  const std::string file = dir / (name + ".prom");
+  write_file(file, text);
+  const RunResult r = run({"sh", "-c", "promtool check metrics < '" + file + "'"}, 60s);
+  if (r.exit_code == 0 && r.out.empty() && r.err.empty()) return testing::AssertionSuccess();
+  return testing::AssertionFailure() << name << ": promtool says " << r.out << r.err << "\n"
+                                     << text.substr(0, 2000);
+}
+
+// The value of the sample `name{labels}` in a metrics text, or -1 when absent.
+double sample_value(const std::string& text, const std::string& series) {
+  const size_t at = text.find("\n" + series + " ");
+  if (at == std::string::npos) return -1;
+  return std::stod(text.substr(at + series.size() + 2));
+}
+
+// "YYYY-MM-DD" of a day.
+std::string iso_day(std::chrono::sys_days day) {
+  const std::chrono::year_month_day d{day};
+  std::ostringstream out;
+  out << std::setfill('0') << std::setw(4) << static_cast<int>(d.year()) << '-' << std::setw(2)
+      << static_cast<unsigned>(d.month()) << '-' << std::setw(2) << static_cast<unsigned>(d.day());
+  return out.str();
+}
+
+// The day after an ISO date.
+std::string next_day(const std::string& iso) {
+  using namespace std::chrono;
+  const year_month_day d{year{std::stoi(iso.substr(0, 4))},
+                         month{static_cast<unsigned>(std::stoi(iso.substr(5, 2)))},
+                         day{static_cast<unsigned>(std::stoi(iso.substr(8, 2)))}};
+  return iso_day(sys_days{d} + days{1});
+}
+
+// /v1/metrics gives the chain KPIs the reports give, for operators and
+// admins only, in a format promtool accepts.
+TEST(ChainMetrics, EqualTheReportsOfTheApiAndPassPromtool) {
+  TempDir tmp;
+  // Clients arriving from 100 days ago, so this month has handovers and
+  // measures; events still in the future are rejected (occurred_in_future).
+  const std::string start =
+      iso_day(std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now()) -
+              std::chrono::days(100));
+  ASSERT_TRUE(Ok(simulate(tmp / "events.ndjson", 3000, 21, {"--start", start})));
+  ASSERT_TRUE(Ok(ketenflow({"ingest", "--data", tmp / "store", "--chains", wonen_eerst(), "--quiet",
+                            tmp / "events.ndjson"})));
+  const std::string admin = add_token(tmp / "tokens", "anna", "admin");
+  const std::string analyst = add_token(tmp / "tokens", "bo", "analyst");
+  const std::string op = add_token(tmp / "tokens", "cas", "operator", "gemeente-denbosch");
+  ApiServe serve(tmp / "store", {"--tokens", tmp / "tokens"}, tmp / "serve.log");
+
+  auto refused = serve.get("/v1/metrics", analyst);
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 403) << refused->body;
+  auto anonymous = serve.get("/v1/metrics");
+  ASSERT_TRUE(anonymous);
+  EXPECT_EQ(anonymous->status, 401);
+  auto as_operator = serve.get("/v1/metrics", op);
+  ASSERT_TRUE(as_operator);
+  EXPECT_EQ(as_operator->status, 200);
+
+  auto metrics = serve.get("/v1/metrics", admin);
+  ASSERT_TRUE(metrics);
+  ASSERT_EQ(metrics->status, 200) << metrics->body;
+  const std::string& text = metrics->body;
+  EXPECT_TRUE(PassesPromtool(text, tmp, "chain-metrics"));
+  auto engine = serve.get("/metrics");
+  ASSERT_TRUE(engine);
+  EXPECT_TRUE(PassesPromtool(engine->body, tmp, "engine-metrics"));
+
+  const json total = body_json(serve.get("/v1/chains/wonen-eerst/kpis", admin));
+  const std::string today = total.at("today");
+  const std::string month_query = "?from=" + today.substr(0, 8) + "01&to=" + next_day(today);
+  const json month = body_json(serve.get("/v1/chains/wonen-eerst/kpis" + month_query, admin));
+  const json stuck =
+      body_json(serve.get("/v1/chains/wonen-eerst/stuck?overdue=true&limit=10000", admin));
+  ASSERT_FALSE(stuck.value("truncated", false));
+  const std::string chain = "chain=\"wonen-eerst\"";
+
+  uint64_t wip = 0, overdue_seen = 0;
+  for (const json& stage : total.at("stages")) {
+    const std::string id = stage.at("stage");
+    const std::string labels = "{" + chain + ",stage=\"" + id + "\"}";
+    EXPECT_EQ(sample_value(text, "ketenflow_chain_wip" + labels), stage.value("wip", 0)) << id;
+    wip += stage.value("wip", 0);
+    size_t overdue = 0;
+    for (const json& v : stuck.at("visits")) overdue += v.at("stage") == id;
+    EXPECT_EQ(sample_value(text, "ketenflow_chain_overdue_clients" + labels),
+              static_cast<double>(overdue))
+        << id;
+    overdue_seen += overdue;
+  }
+  EXPECT_GT(wip, 0u);
+  EXPECT_GT(overdue_seen, 0u);
+
+  size_t normed = 0, handovers = 0;
+  for (const json& t : month.at("transitions")) {
+    const std::string labels = "{" + chain + ",from=\"" + t.at("from").get<std::string>() +
+                               "\",to=\"" + t.at("to").get<std::string>() + "\"}";
+    if (!t.contains("norm")) {
+      EXPECT_EQ(sample_value(text, "ketenflow_chain_transition_handovers" + labels), -1);
+      continue;
+    }
+    ++normed;
+    handovers += t.value("count", 0);
+    EXPECT_EQ(sample_value(text, "ketenflow_chain_transition_handovers" + labels),
+              t.value("count", 0));
+    if (t.value("count", 0) > 0) {
+      EXPECT_NEAR(sample_value(text, "ketenflow_chain_transition_within_norm_ratio" + labels),
+                  t.at("norm").value("share", 0.0), 1e-12);
+    }
+  }
+  EXPECT_GT(normed, 0u);
+  EXPECT_GT(handovers, 0u);
+
+  uint64_t measured = 0;
+  for (const json& m : month.at("measures")) {
+    const std::string prefix = "ketenflow_chain_measure_clients{" + chain + ",measure=\"" +
+                               m.at("measure").get<std::string>() + "\",state=\"";
+    const uint64_t clients = m.value("clients", 0), met = m.value("met", 0);
+    measured += clients;
+    EXPECT_EQ(sample_value(text, prefix + "met\"}"), met);
+    EXPECT_EQ(sample_value(text, prefix + "not_met\"}"), clients - met);
+    EXPECT_EQ(sample_value(text, prefix + "open\"}"), m.value("open", 0));
+    EXPECT_EQ(sample_value(text, prefix + "overdue\"}"), m.value("overdue", 0));
+  }
+  EXPECT_GT(measured, 0u);
+}
+
 // The API keeps answering while serve consumes from Kafka, and /readyz and
 // the consumer metrics follow the consumer.
 TEST(ApiWithKafka, AnswersWhileIngestRuns) {
@@ -913,6 +1047,56 @@ TEST(ApiWithKafka, AnswersWhileIngestRuns) {
   auto metrics = serve.get("/metrics");
   ASSERT_TRUE(metrics);
   EXPECT_NE(metrics->body.find("ketenflow_events_total{outcome=\"accepted\"}"), std::string::npos);
+  // Kafka mode passes promtool too: the latency is a histogram, every reject
+  // reason is there from the start.
+  EXPECT_TRUE(PassesPromtool(metrics->body, dir, "kafka-metrics"));
+  EXPECT_EQ(sample_value(metrics->body, "ketenflow_rejected_total{reason=\"too_large\"}"), 0);
+  EXPECT_EQ(sample_value(metrics->body, "ketenflow_stored_latency_seconds_count"),
+            std::stod(total));
+  EXPECT_EQ(sample_value(metrics->body, "ketenflow_stored_latency_seconds_bucket{le=\"+Inf\"}"),
+            std::stod(total));
+  // Every metric the Grafana dashboard plots is one serve exposes.
+  auto chain_metrics = serve.get("/v1/metrics", token);
+  ASSERT_TRUE(chain_metrics);
+  ASSERT_EQ(chain_metrics->status, 200);
+  EXPECT_TRUE(PassesPromtool(chain_metrics->body, dir, "kafka-chain-metrics"));
+  std::set<std::string> families;
+  const std::regex type_line(R"(# TYPE (\w+) )");
+  for (const std::string* text : {&metrics->body, &chain_metrics->body}) {
+    for (std::sregex_iterator it(text->begin(), text->end(), type_line), end; it != end; ++it) {
+      families.insert((*it)[1]);
+    }
+  }
+  const json dashboard =
+      json::parse(read_file(source_dir() + "/deploy/grafana/ketenflow.json"), nullptr, false);
+  ASSERT_FALSE(dashboard.is_discarded());
+  std::set<std::string> plotted;
+  const std::regex metric_name(R"(ketenflow_\w+)");
+  for (const json& panel : dashboard.at("panels")) {
+    for (const json& target : panel.value("targets", json::array())) {
+      const std::string expr = target.at("expr");
+      for (std::sregex_iterator it(expr.begin(), expr.end(), metric_name), end; it != end; ++it) {
+        std::string name = (*it)[0];
+        for (const char* suffix : {"_bucket", "_sum", "_count"}) {
+          if (name.ends_with(suffix) && !families.count(name)) {
+            name.resize(name.size() - std::string(suffix).size());
+          }
+        }
+        plotted.insert(name);
+      }
+    }
+  }
+  EXPECT_GT(plotted.size(), 12u);
+  for (const std::string& name : plotted) {
+    EXPECT_TRUE(families.count(name))
+        << "the dashboard plots " << name << ", serve has no such metric";
+  }
+  // The example scrape configuration is one Prometheus accepts.
+  const std::string config = dir / "prometheus.yml";
+  write_file(config, read_file(source_dir() + "/deploy/grafana/prometheus.yml"));
+  write_file(dir / "ketenflow.token", token + "\n");
+  const RunResult checked = run({"promtool", "check", "config", config}, 60s);
+  EXPECT_EQ(checked.exit_code, 0) << checked.out << checked.err;
   // When caught up, the API's answer is the file-mode answer.
   TempDir files;
   ASSERT_TRUE(

@@ -16,6 +16,7 @@ ApiReply client(const ApiContext& context, const ApiRequest& request);
 ApiReply goals(const ApiContext& context, const ApiRequest& request);
 ApiReply dashboard(const ApiContext& context, const ApiRequest& request);
 ApiReply metrics(const ApiContext& context, const ApiRequest& request);
+ApiReply chain_metrics(const ApiContext& context, const ApiRequest& request);
 ApiReply healthz(const ApiContext& context, const ApiRequest& request);
 ApiReply readyz(const ApiContext& context, const ApiRequest& request);
 
