@@ -22,6 +22,11 @@ ctest --test-dir "$KETENFLOW_BUILD" -N | grep -q browser_dashboard || {
 echo "== promtool (Debian prometheus): the metrics and scrape-configuration checks"
 ketenflow_install_packages prometheus
 
+echo "== PM4Py (PyPI, pinned, in a venv): the XES interop test and bench/pm4py.sh"
+command -v python3 >/dev/null || ketenflow_install_packages python3
+python3 -c "import venv, ensurepip" 2>/dev/null || ketenflow_install_packages python3-venv
+bash scripts/pm4py-venv.sh >/dev/null
+
 echo "== unit and integration tests"
 ctest --test-dir "$KETENFLOW_BUILD" --output-on-failure -j2
 

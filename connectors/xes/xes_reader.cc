@@ -266,7 +266,7 @@ struct XesReader::State {
     v1::ClientEvent event;
     event.set_chain_id(options.chain_id);
     event.set_client_ref(client_ref);
-    std::string group, resource, time, recorded;
+    std::string group, resource, time, recorded, milestone;
     auto& attributes = *event.mutable_attributes();
     for (const Attribute& a : raw.attributes) {
       record.raw += '<';
@@ -290,6 +290,8 @@ struct XesReader::State {
         recorded = a.value;
       } else if (a.key == "ketenflow:correctsEventId") {
         event.set_corrects_event_id(a.value);
+      } else if (a.key == "ketenflow:milestone") {
+        milestone = a.value;
       } else {
         attributes[a.key] = a.value;
       }
@@ -299,6 +301,8 @@ struct XesReader::State {
       if (a.key != "concept:name") attributes["case:" + a.key] = a.value;
     }
     event.set_partner_id(group.empty() ? resource : group);
+    // An export with activity names keeps the milestone id beside it.
+    if (!milestone.empty()) event.set_type(milestone);
     if (event.event_id().empty()) event.set_event_id(derived_event_id(client_ref, index));
     // A record without an event is kept as it is: show its client_ref shortened.
     const auto decode_error = [&](std::string reason) {

@@ -11,8 +11,9 @@
 //                                     resource_attribute)
 //   event identity:id              -> event_id (else "xes-" + 128-bit hash of
 //                                     trace name and event index in the trace)
-//   event ketenflow:recordedAt     -> recorded_at      (both written by the
-//   event ketenflow:correctsEventId -> corrects_event_id  exporter)
+//   event ketenflow:recordedAt     -> recorded_at      (all three written by
+//   event ketenflow:correctsEventId -> corrects_event_id  the exporter)
+//   event ketenflow:milestone      -> type, over concept:name
 //   other trace attributes         -> event attributes "case:KEY"
 //   other event attributes         -> event attributes (string, date, int,
 //                                     float, boolean, id; lists and containers

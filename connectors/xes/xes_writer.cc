@@ -29,7 +29,7 @@ void attribute(std::string& out, const char* indent, const char* tag, const std:
   out += "\"/>\n";
 }
 
-std::string xes_header(const model::ChainModel& chain) {
+std::string xes_header(const model::ChainModel& chain, ActivityLabel label) {
   std::string out =
       "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
       "<log xes.version=\"1849-2016\" xes.features=\"\" xmlns=\"http://www.xes-standard.org/\">\n"
@@ -43,6 +43,9 @@ std::string xes_header(const model::ChainModel& chain) {
       "uri=\"http://www.xes-standard.org/lifecycle.xesext\"/>\n"
       "  <extension name=\"Identity\" prefix=\"identity\" "
       "uri=\"http://www.xes-standard.org/identity.xesext\"/>\n"
+      "  <extension name=\"ketenflow\" prefix=\"ketenflow\" uri=\"" +
+      std::string(kKetenflowExtensionUri) +
+      "\"/>\n"
       "  <global scope=\"trace\">\n"
       "    <string key=\"concept:name\" value=\"__INVALID__\"/>\n"
       "  </global>\n"
@@ -50,10 +53,15 @@ std::string xes_header(const model::ChainModel& chain) {
       "    <string key=\"concept:name\" value=\"__INVALID__\"/>\n"
       "    <date key=\"time:timestamp\" value=\"1970-01-01T00:00:00.000+00:00\"/>\n"
       "    <string key=\"org:group\" value=\"__INVALID__\"/>\n"
+      "    <string key=\"org:resource\" value=\"__INVALID__\"/>\n" +
+      std::string(label == ActivityLabel::kName
+                      ? "    <string key=\"ketenflow:milestone\" value=\"__INVALID__\"/>\n"
+                      : "") +
       "  </global>\n"
       "  <classifier name=\"Activity\" keys=\"concept:name\"/>\n"
       "  <classifier name=\"Activity and lifecycle\" keys=\"concept:name lifecycle:transition\"/>\n"
-      "  <classifier name=\"Partner\" keys=\"org:group\"/>\n";
+      "  <classifier name=\"Partner\" keys=\"org:group\"/>\n"
+      "  <classifier name=\"Resource\" keys=\"org:resource\"/>\n";
   attribute(out, "  ", "string", "concept:name", chain.def.id());
   return out;
 }
@@ -78,8 +86,8 @@ std::map<std::string, std::string> trace_attributes(const std::vector<v1::Client
   return common;
 }
 
-void append_xes_trace(std::string& out, const std::string& client_ref,
-                      const std::vector<v1::ClientEvent>& events) {
+void append_xes_trace(std::string& out, const model::ChainModel& chain, ActivityLabel label,
+                      const std::string& client_ref, const std::vector<v1::ClientEvent>& events) {
   const auto common = trace_attributes(events);
   out += "  <trace>\n";
   attribute(out, "    ", "string", "concept:name", client_ref);
@@ -88,9 +96,18 @@ void append_xes_trace(std::string& out, const std::string& client_ref,
   }
   for (const v1::ClientEvent& e : events) {
     out += "    <event>\n";
-    attribute(out, "      ", "string", "concept:name", e.type());
+    const int milestone = chain.milestone(e.type());
+    if (label == ActivityLabel::kName && milestone >= 0) {
+      attribute(out, "      ", "string", "concept:name", chain.def.milestones(milestone).name());
+      attribute(out, "      ", "string", "ketenflow:milestone", e.type());
+    } else {
+      attribute(out, "      ", "string", "concept:name", e.type());
+    }
     attribute(out, "      ", "date", "time:timestamp", xes_time(model::to_ms(e.occurred_at())));
+    // The partner both as group and as resource: PM4Py's organisational
+    // mining (handover of work, working together) reads org:resource.
     attribute(out, "      ", "string", "org:group", e.partner_id());
+    attribute(out, "      ", "string", "org:resource", e.partner_id());
     attribute(out, "      ", "id", "identity:id", e.event_id());
     if (e.has_recorded_at()) {
       attribute(out, "      ", "date", "ketenflow:recordedAt",
@@ -176,6 +193,12 @@ Result<ExportFormat> parse_export_format(const std::string& text) {
   return Error{"unknown export format \"" + text + "\" (use xes or csv)"};
 }
 
+Result<ActivityLabel> parse_activity_label(const std::string& text) {
+  if (text == "id") return ActivityLabel::kId;
+  if (text == "name") return ActivityLabel::kName;
+  return Error{"unknown activity label \"" + text + "\" (use id or name)"};
+}
+
 std::string xes_time(int64_t ms) {
   std::string text = model::format_instant(ms);  // ...:SS[.mmm]Z
   text.pop_back();
@@ -192,12 +215,12 @@ Result<ExportCounts> export_chain(const store::Store& store, const model::ChainM
     text.clear();
   };
   if (options.format == ExportFormat::kXes) {
-    text = xes_header(chain);
-    auto status = for_each_client(store, chain, options, counts,
-                                  [&](const std::string& ref, const auto& events) {
-                                    append_xes_trace(text, ref, events);
-                                    if (text.size() > (1 << 20)) flush();
-                                  });
+    text = xes_header(chain, options.activity_label);
+    auto status = for_each_client(
+        store, chain, options, counts, [&](const std::string& ref, const auto& events) {
+          append_xes_trace(text, chain, options.activity_label, ref, events);
+          if (text.size() > (1 << 20)) flush();
+        });
     if (!status) return Error{status.error()};
     text += "</log>\n";
   } else {

@@ -15,6 +15,7 @@ struct ExportArgs {
   std::string data;
   std::string chain;
   std::string format = "xes";
+  std::string activity_label = "id";
   std::string from;
   std::string to;
   std::string output;
@@ -25,6 +26,14 @@ int run_export(const ExportArgs& args) {
   auto format = xes::parse_export_format(args.format);
   if (!format) return fail(format.error());
   options.format = *format;
+  auto label = xes::parse_activity_label(args.activity_label);
+  if (!label) return fail(label.error());
+  if (*label == xes::ActivityLabel::kName && *format == xes::ExportFormat::kCsv) {
+    return fail(
+        "--activity-label name is for XES (its milestone ids go in ketenflow:milestone); "
+        "a CSV export's activity column holds the ids");
+  }
+  options.activity_label = *label;
   auto range = parse_day_range(args.from, args.to);
   if (!range) return fail(range.error());
   options.from = range->from;
@@ -62,6 +71,11 @@ void add_export_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--format", args->format, "xes | csv")
       ->capture_default_str()
       ->check(CLI::IsMember({"xes", "csv"}));
+  cmd->add_option("--activity-label", args->activity_label,
+                  "XES: concept:name of an event is the milestone id, or its name (the id then in "
+                  "ketenflow:milestone, which ingest reads back)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"id", "name"}));
   cmd->add_option("--from", args->from, "First local day YYYY-MM-DD of events (inclusive)");
   cmd->add_option("--to", args->to, "Last local day YYYY-MM-DD of events (exclusive)");
   cmd->add_option("--output", args->output, "File to write (default: stdout)");
