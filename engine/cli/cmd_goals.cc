@@ -20,6 +20,7 @@ struct GoalsArgs {
   std::string view = "completion";
   std::string today;
   std::string format = "table";
+  bool ids = false;
 };
 
 int run_goals(const GoalsArgs& args) {
@@ -42,7 +43,7 @@ int run_goals(const GoalsArgs& args) {
   if (args.format == "json") {
     std::cout << query::to_json(*tree, true) << "\n";
   } else {
-    std::cout << query::goal_table(*tree);
+    std::cout << query::goal_table(*tree, {&*chain, args.ids});
   }
   return 0;
 }
@@ -66,6 +67,7 @@ void add_goals_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--format", args->format, "table | json")
       ->capture_default_str()
       ->check(CLI::IsMember({"table", "json"}));
+  cmd->add_flag("--ids", args->ids, "Tables: stage, milestone and partner ids instead of names");
   cmd->callback([args, &exit_code] { exit_code = run_goals(*args); });
 }
 

@@ -22,6 +22,7 @@ struct KpiArgs {
   std::string today;
   std::string as_of;
   std::string format = "table";
+  bool ids = false;
 };
 
 int run_kpi(const KpiArgs& args) {
@@ -41,7 +42,7 @@ int run_kpi(const KpiArgs& args) {
   } else if (args.format == "csv") {
     std::cout << query::kpi_csv(*report);
   } else {
-    std::cout << query::kpi_table(*report);
+    std::cout << query::kpi_table(*report, {&*chain, args.ids});
   }
   return 0;
 }
@@ -71,6 +72,7 @@ void add_kpi_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--format", args->format, "table | json | csv")
       ->capture_default_str()
       ->check(CLI::IsMember({"table", "json", "csv"}));
+  cmd->add_flag("--ids", args->ids, "Tables: stage, milestone and partner ids instead of names");
   cmd->callback([args, &exit_code] { exit_code = run_kpi(*args); });
 }
 

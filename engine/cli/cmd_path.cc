@@ -16,6 +16,7 @@ struct PathArgs {
   std::string chain;
   std::string client;
   std::string format = "table";
+  bool ids = false;
 };
 
 int run_path(const PathArgs& args) {
@@ -26,7 +27,7 @@ int run_path(const PathArgs& args) {
   auto path = query::client_path(**store, *chain, args.client);
   if (!path) return fail(path.error());
   std::cout << (args.format == "json" ? query::to_json(*path, true) + "\n"
-                                      : query::path_table(*path));
+                                      : query::path_table(*path, {&*chain, args.ids}));
   return 0;
 }
 
@@ -41,6 +42,7 @@ void add_path_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--format", args->format, "table | json")
       ->capture_default_str()
       ->check(CLI::IsMember({"table", "json"}));
+  cmd->add_flag("--ids", args->ids, "Tables: stage, milestone and partner ids instead of names");
   cmd->callback([args, &exit_code] { exit_code = run_path(*args); });
 }
 

@@ -144,14 +144,19 @@ std::string norm_text(const v1::MeasureResult& m) {
   return number(m.norm_days()) + (m.working_days() ? " wd" : "d");
 }
 
+// A measure's name (id with --ids), and the partner of a contribution measure.
+std::string measure_label(const v1::MeasureResult& m, const TableLabels& labels) {
+  std::string label = labels.ids || m.name().empty() ? m.measure() : m.name();
+  if (!m.partner().empty()) label += " [" + labels.partner(m.partner()) + "]";
+  return label;
+}
+
 void measure_block(std::string& out,
                    const google::protobuf::RepeatedPtrField<v1::MeasureResult>& ms,
-                   const std::string& view) {
+                   const std::string& view, const TableLabels& labels) {
   out += "\nMeasures (" + (view.empty() ? std::string("completion") : view) + " view)\n";
-  const auto label_of = [](const v1::MeasureResult& m) {
-    std::string label = m.name().empty() ? m.measure() : m.name();
-    if (!m.partner().empty()) label = "  " + label + " [" + m.partner() + "]";
-    return label;
+  const auto label_of = [&labels](const v1::MeasureResult& m) {
+    return std::string(m.partner().empty() ? "" : "  ") + measure_label(m, labels);
   };
   size_t width = 28;
   for (const auto& m : ms) width = std::max(width, text_width(label_of(m)) + 2);
@@ -173,19 +178,28 @@ void measure_block(std::string& out,
   }
 }
 
-void table_block(std::string& out, const v1::KpiReport& r) {
+void table_block(std::string& out, const v1::KpiReport& r, const TableLabels& labels) {
   out += pad("Stage", 28, false) + pad("Entries", 9, true) + pad("Exits", 9, true) +
          pad("Re-entries", 12, true) + pad("WIP", 8, true) + pad("Median", 10, true) +
          pad("P90", 10, true) + "\n";
   for (const auto& s : r.stages()) {
     const auto& d = s.duration();
-    out += pad(s.name().empty() ? s.stage() : s.name(), 28, false) +
+    out += pad(labels.ids || s.name().empty() ? s.stage() : s.name(), 28, false) +
            pad(std::to_string(s.entries()), 9, true) + pad(std::to_string(s.exits()), 9, true) +
            pad(std::to_string(s.reentries()), 12, true) + pad(std::to_string(s.wip()), 8, true) +
            pad(human(d.p50_seconds(), d.count()), 10, true) +
            pad(human(d.p90_seconds(), d.count()), 10, true) + "\n";
   }
-  out += "\n" + pad("Transition", 48, false) + pad("Count", 8, true) + pad("Median", 10, true) +
+  size_t width = 48;
+  for (const auto& t : r.transitions()) {
+    width = std::max(width, text_width(labels.stage(t.from()) + " -> " + labels.stage(t.to())) + 2);
+  }
+  for (const auto& h : r.partner_handovers()) {
+    width = std::max(
+        width,
+        text_width(labels.partner(h.from_partner()) + " -> " + labels.partner(h.to_partner())) + 2);
+  }
+  out += "\n" + pad("Transition", width, false) + pad("Count", 8, true) + pad("Median", 10, true) +
          pad("P90", 10, true) + pad("Norm", 8, true) + pad("Within", 9, true) + "\n";
   for (const auto& t : r.transitions()) {
     const auto& d = t.delay();
@@ -198,17 +212,19 @@ void table_block(std::string& out, const v1::KpiReport& r) {
         within = buf;
       }
     }
-    out += pad(t.from() + " -> " + t.to(), 48, false) + pad(std::to_string(t.count()), 8, true) +
+    out += pad(labels.stage(t.from()) + " -> " + labels.stage(t.to()), width, false) +
+           pad(std::to_string(t.count()), 8, true) +
            pad(human(d.p50_seconds(), d.count()), 10, true) +
            pad(human(d.p90_seconds(), d.count()), 10, true) + pad(norm, 8, true) +
            pad(within, 9, true) + "\n";
   }
   if (r.partner_handovers_size() > 0) {
-    out += "\n" + pad("Partner handover", 48, false) + pad("Count", 8, true) +
+    out += "\n" + pad("Partner handover", width, false) + pad("Count", 8, true) +
            pad("Median", 10, true) + pad("P90", 10, true) + "\n";
     for (const auto& h : r.partner_handovers()) {
       const auto& d = h.delay();
-      out += pad(h.from_partner() + " -> " + h.to_partner(), 48, false) +
+      out += pad(labels.partner(h.from_partner()) + " -> " + labels.partner(h.to_partner()), width,
+                 false) +
              pad(std::to_string(h.count()), 8, true) +
              pad(human(d.p50_seconds(), d.count()), 10, true) +
              pad(human(d.p90_seconds(), d.count()), 10, true) + "\n";
@@ -222,7 +238,7 @@ void table_block(std::string& out, const v1::KpiReport& r) {
   out += "\n";
   line("Case duration", r.case_duration());
   line("Lead time    ", r.lead_time());
-  if (r.measures_size() > 0) measure_block(out, r.measures(), r.view());
+  if (r.measures_size() > 0) measure_block(out, r.measures(), r.view(), labels);
 }
 
 }  // namespace
@@ -244,7 +260,25 @@ std::string kpi_csv(const v1::KpiReport& report) {
   return out;
 }
 
-std::string kpi_table(const v1::KpiReport& report) {
+std::string TableLabels::stage(const std::string& id) const {
+  if (ids || chain == nullptr) return id;
+  const int s = chain->stage(id);
+  return s < 0 || chain->def.stages(s).name().empty() ? id : chain->def.stages(s).name();
+}
+
+std::string TableLabels::milestone(const std::string& id) const {
+  if (ids || chain == nullptr) return id;
+  const int m = chain->milestone(id);
+  return m < 0 || chain->def.milestones(m).name().empty() ? id : chain->def.milestones(m).name();
+}
+
+std::string TableLabels::partner(const std::string& id) const {
+  if (ids || chain == nullptr) return id;
+  const int p = chain->partner(id);
+  return p < 0 || chain->def.partners(p).name().empty() ? id : chain->def.partners(p).name();
+}
+
+std::string kpi_table(const v1::KpiReport& report, const TableLabels& labels) {
   std::string out = "Chain " + report.chain_id();
   if (!report.from().empty() || !report.to().empty()) {
     out += "  [" + (report.from().empty() ? std::string("start") : report.from()) + ", " +
@@ -252,15 +286,15 @@ std::string kpi_table(const v1::KpiReport& report) {
   }
   if (!report.as_of().empty()) out += "  as of " + report.as_of();
   out += "\n\n";
-  table_block(out, report);
+  table_block(out, report, labels);
   for (const auto& period : report.periods()) {
     out += "\n== " + period.period() + " ==\n";
-    table_block(out, period);
+    table_block(out, period, labels);
   }
   return out;
 }
 
-std::string goal_table(const v1::GoalTree& tree) {
+std::string goal_table(const v1::GoalTree& tree, const TableLabels& labels) {
   std::string out = "Goals of chain " + tree.chain_id() + "  [" + tree.from() + ", " + tree.to() +
                     ") vs [" + tree.previous_from() + ", " + tree.previous_to() + "), " +
                     tree.view() + " view\n";
@@ -271,10 +305,8 @@ std::string goal_table(const v1::GoalTree& tree) {
     }
     return percent(m.share());
   };
-  const auto label_of = [](const v1::MeasureResult& m, const std::string& indent) {
-    std::string label = indent + (m.name().empty() ? m.measure() : m.name());
-    if (!m.partner().empty()) label += " [" + m.partner() + "]";
-    return label;
+  const auto label_of = [&labels](const v1::MeasureResult& m, const std::string& indent) {
+    return indent + measure_label(m, labels);
   };
   size_t width = 28;
   for (const auto& goal : tree.goals()) {
@@ -318,29 +350,37 @@ std::string goal_table(const v1::GoalTree& tree) {
   return out;
 }
 
-std::string path_table(const v1::ClientPath& path) {
+std::string path_table(const v1::ClientPath& path, const TableLabels& labels) {
   std::string out = "Client " + path.client_ref() + " in chain " + path.chain_id() +
                     (path.completed() ? " (completed)" : " (open)") + "\n\n";
   out +=
       pad("Stage", 28, false) + pad("Entered", 26, false) + pad("Left", 26, false) + "Partners\n";
   for (const auto& v : path.visits()) {
     std::string partners;
-    for (const auto& p : v.partners()) partners += (partners.empty() ? "" : ", ") + p;
-    out += pad(v.stage() + (v.reentry() ? " (re-entry)" : ""), 28, false) +
+    for (const auto& p : v.partners()) {
+      partners += (partners.empty() ? "" : ", ") + labels.partner(p);
+    }
+    out += pad(labels.stage(v.stage()) + (v.reentry() ? " (re-entry)" : ""), 28, false) +
            pad(model::format_instant(model::to_ms(v.entered_at())), 26, false) +
            pad(v.has_left_at() ? model::format_instant(model::to_ms(v.left_at())) : "open", 26,
                false) +
            partners + "\n";
   }
-  out += "\n" + pad("Occurred", 26, false) + pad("Milestone", 26, false) +
-         pad("Partner", 22, false) + pad("Status", 11, false) + "Event id\n";
+  size_t milestone_width = 26, partner_width = 22;
+  for (const auto& e : path.events()) {
+    milestone_width = std::max(milestone_width, text_width(labels.milestone(e.event().type())) + 2);
+    partner_width = std::max(partner_width, text_width(labels.partner(e.event().partner_id())) + 2);
+  }
+  out += "\n" + pad("Occurred", 26, false) + pad("Milestone", milestone_width, false) +
+         pad("Partner", partner_width, false) + pad("Status", 11, false) + "Event id\n";
   for (const auto& e : path.events()) {
     const char* status = e.status() == v1::EVENT_STATUS_EFFECTIVE   ? "effective"
                          : e.status() == v1::EVENT_STATUS_CORRECTED ? "corrected"
                          : e.status() == v1::EVENT_STATUS_WITHDRAWN ? "withdrawn"
                                                                     : "unknown";
     out += pad(model::format_instant(model::to_ms(e.event().occurred_at())), 26, false) +
-           pad(e.event().type(), 26, false) + pad(e.event().partner_id(), 22, false) +
+           pad(labels.milestone(e.event().type()), milestone_width, false) +
+           pad(labels.partner(e.event().partner_id()), partner_width, false) +
            pad(status, 11, false) + e.event().event_id() + "\n";
   }
   return out;

@@ -810,6 +810,39 @@ TEST(Cli, KpiOnMissingStoreOrUnknownChain) {
   EXPECT_NE(u.err.find("no-such-chain"), std::string::npos) << u.err;
 }
 
+// Tables name stages, partners and measures as the chain file does; --ids
+// gives the ids. JSON and CSV always carry the ids.
+TEST(Cli, KpiAndGoalTablesShowNamesAndIdsWithTheIdsFlag) {
+  it::TempDir tmp;
+  const std::string sim = tmp / "sim.ndjson";
+  ASSERT_TRUE(Ok(simulate(sim, 300, 4)));
+  ASSERT_TRUE(Ok(ingest(tmp / "store", sim)));
+  const auto run = [&](const std::string& command, bool ids) {
+    std::vector<std::string> args = {command,       "--data",  tmp / "store", "--chain",
+                                     "wonen-eerst", "--today", "2026-01-01"};
+    if (ids) args.push_back("--ids");
+    const it::RunResult r = it::ketenflow(args);
+    EXPECT_TRUE(Ok(r));
+    return r.out;
+  };
+  const std::string names = run("kpi", false);
+  EXPECT_NE(names.find("\nAanmelding -> Intake en opvang "), std::string::npos) << names;
+  EXPECT_NE(names.find("\nGemeente 's-Hertogenbosch -> Maatschappelijke Opvang Den Bosch "),
+            std::string::npos)
+      << names;
+  EXPECT_NE(names.find("[Maatschappelijke Opvang Den Bosch]"), std::string::npos) << names;
+  EXPECT_EQ(names.find("intake_opvang"), std::string::npos) << names;
+  const std::string ids = run("kpi", true);
+  EXPECT_NE(ids.find("\naanmelding -> intake_opvang "), std::string::npos) << ids;
+  EXPECT_NE(ids.find("\ngemeente-denbosch -> mo-denbosch "), std::string::npos) << ids;
+  EXPECT_NE(ids.find("\nintake_opvang "), std::string::npos) << ids;
+  EXPECT_EQ(ids.find("Intake en opvang"), std::string::npos) << ids;
+  const std::string goals = run("goals", false);
+  EXPECT_NE(goals.find("[Zayaz]"), std::string::npos) << goals;
+  const std::string goal_ids = run("goals", true);
+  EXPECT_NE(goal_ids.find("[zayaz]"), std::string::npos) << goal_ids;
+}
+
 TEST(Cli, PathOfASimulatedClient) {
   it::TempDir tmp;
   const std::string sim = tmp / "sim.ndjson";
@@ -844,7 +877,16 @@ TEST(Cli, PathOfASimulatedClient) {
       it::ketenflow({"path", "--data", tmp / "store", "--chain", "wonen-eerst", "--client", ref});
   ASSERT_TRUE(Ok(table));
   EXPECT_NE(table.out.find(ref), std::string::npos) << table.out;
-  EXPECT_NE(table.out.find("aanmelding"), std::string::npos) << table.out;
+  // Names in the table (stage, milestone and partner), ids with --ids.
+  EXPECT_NE(table.out.find("\nAanmelding "), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find("Gemeente 's-Hertogenbosch"), std::string::npos) << table.out;
+  EXPECT_EQ(table.out.find("gemeente-denbosch"), std::string::npos) << table.out;
+  const it::RunResult by_id = it::ketenflow(
+      {"path", "--data", tmp / "store", "--chain", "wonen-eerst", "--client", ref, "--ids"});
+  ASSERT_TRUE(Ok(by_id));
+  EXPECT_NE(by_id.out.find("\naanmelding "), std::string::npos) << by_id.out;
+  EXPECT_NE(by_id.out.find("gemeente-denbosch"), std::string::npos) << by_id.out;
+  EXPECT_EQ(by_id.out.find("Gemeente 's-Hertogenbosch"), std::string::npos) << by_id.out;
 
   const it::RunResult nobody = it::ketenflow(
       {"path", "--data", tmp / "store", "--chain", "wonen-eerst", "--client", "c-nobody"});
