@@ -921,7 +921,8 @@ async function loadStuck(gen, chainPath) {
   const visits = [...(list.visits ?? [])].sort(
       (a, b) => String(a.enteredAt).localeCompare(String(b.enteredAt)));
   $('stuck-summary').textContent = visits.length ?
-      `${fmt.count(visits.length)}${list.truncated ? '+' : ''} cliënten` +
+      (list.truncated ? `${fmt.count(visits.length)} van ${fmt.count(list.total ?? 0)} cliënten` :
+                        `${fmt.count(visits.length)} cliënten`) +
           (list.asOf ? `, stand ${fmt.timestamp(list.asOf)}` : '') :
                        '';
   if (!visits.length) {

@@ -40,7 +40,7 @@ const std::vector<Route>& routes() {
        stuck,
        true,
        {kOperator, kAdmin},
-       {"stage", "overdue", "limit", "format"},
+       {"stage", "overdue", "limit", "offset", "format"},
        false,
        true},
       {"/v1/chains/{id}/clients/{ref}", client, true, {kOperator, kAdmin}, {"format"}, false, true},

@@ -1,6 +1,7 @@
 #include "query/stuck_query.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <vector>
 
 #include "model/time.h"
@@ -22,20 +23,19 @@ std::optional<std::pair<double, int>> exit_norm(const model::ChainModel& chain, 
   return best;
 }
 
+// Appends the stage's first `offset + limit` matching visits (oldest first) to
+// `out` and counts all matching ones in `total`.
 Status list_stage(const store::Store& store, const model::ChainModel& chain, int stage,
-                  const StuckQuery& query, std::vector<v1::StuckVisit>& out, bool& more) {
+                  const StuckQuery& query, std::vector<v1::StuckVisit>& out, uint64_t& total) {
   std::string prefix = store::wip_key(chain.def.id(), chain.stage_id(stage), 0, "");
   prefix.resize(prefix.size() - 8);  // chain · stage, without the entry time
   const auto norm = exit_norm(chain, stage);
+  const size_t keep = query.offset + query.limit;
   size_t listed = 0;
   auto it = store.iterate(store::Cf::kWip);
   BudgetPoll poll(query.budget, 64);
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
     if (auto within = poll.tick(); !within) return within;
-    if (listed == query.limit) {
-      more = true;
-      break;
-    }
     const std::string_view rest(it->key().data() + prefix.size(), it->key().size() - prefix.size());
     if (rest.size() < 8) continue;
     const int64_t entered_ms = store::read_int64(rest.substr(0, 8));
@@ -69,6 +69,8 @@ Status list_stage(const store::Store& store, const model::ChainModel& chain, int
       stuck.set_overdue(query.now_ms - visit.last_event_ms > norm->first * kDayMs);
     }
     if (query.overdue_only && !stuck.overdue()) continue;
+    ++total;
+    if (listed == keep) continue;  // counted, beyond every page this query can show
     for (size_t i = visit.first; i <= visit.last; ++i) {
       const std::string& partner = events[path.order[i]].partner_id();
       const auto& partners = stuck.partners();
@@ -96,9 +98,9 @@ Result<v1::StuckList> stuck_list(const store::Store& store, const model::ChainMo
     for (int s = 0; s < chain.stage_count(); ++s) stages.push_back(s);
   }
   std::vector<v1::StuckVisit> visits;
-  bool more = false;
+  uint64_t total = 0;
   for (int stage : stages) {
-    if (auto status = list_stage(store, chain, stage, query, visits, more); !status) {
+    if (auto status = list_stage(store, chain, stage, query, visits, total); !status) {
       return Error{status.error()};
     }
   }
@@ -108,9 +110,12 @@ Result<v1::StuckList> stuck_list(const store::Store& store, const model::ChainMo
   v1::StuckList list;
   list.set_chain_id(chain.def.id());
   *list.mutable_as_of() = model::from_ms(query.now_ms);
-  list.set_truncated(more || visits.size() > query.limit);
-  if (visits.size() > query.limit) visits.resize(query.limit);
-  for (auto& visit : visits) *list.add_visits() = std::move(visit);
+  list.set_total(static_cast<uint32_t>(std::min<uint64_t>(total, UINT32_MAX)));
+  list.set_offset(static_cast<uint32_t>(query.offset));
+  const size_t first = std::min(query.offset, visits.size());
+  const size_t last = std::min(first + query.limit, visits.size());
+  for (size_t i = first; i < last; ++i) *list.add_visits() = std::move(visits[i]);
+  list.set_truncated(query.offset + list.visits_size() < total);
   return list;
 }
 

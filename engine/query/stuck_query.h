@@ -27,6 +27,9 @@ struct StuckQuery {
   std::optional<std::string> stage;  // one stage id, or all stages
   bool overdue_only = false;
   size_t limit = 100;
+  // Visits skipped before the page, oldest first; the list's total counts
+  // them all.
+  size_t offset = 0;
   int64_t now_ms = 0;
   // When set, only clients whose events it accepts are listed (operators:
   // clients their partner reported on).

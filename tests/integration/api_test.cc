@@ -330,6 +330,31 @@ TEST_F(Api, StuckListsOldestFirstWithNorms) {
   }
   json overdue = get_json("/v1/chains/wonen-eerst/stuck?overdue=true&limit=20", admin_);
   for (const auto& v : overdue["visits"]) EXPECT_TRUE(v["overdue"]);
+
+  // Pages: offset + limit walk the whole list, oldest first, with its total.
+  json whole = get_json("/v1/chains/wonen-eerst/stuck?limit=10000", admin_);
+  ASSERT_FALSE(whole["truncated"]);
+  const size_t total = whole["visits"].size();
+  ASSERT_GT(total, 50u);
+  EXPECT_EQ(whole["total"].get<size_t>(), total);
+  EXPECT_EQ(all["total"].get<size_t>(), total);
+  std::vector<std::string> paged;
+  for (size_t offset = 0; offset < total + 37; offset += 37) {
+    json page =
+        get_json("/v1/chains/wonen-eerst/stuck?limit=37&offset=" + std::to_string(offset), admin_);
+    EXPECT_EQ(page["total"].get<size_t>(), total);
+    EXPECT_EQ(page["offset"].get<size_t>(), offset);
+    EXPECT_EQ(page["visits"].size(), std::min<size_t>(37, total - std::min(total, offset)));
+    EXPECT_EQ(page["truncated"].get<bool>(), offset + 37 < total) << offset;
+    for (const auto& v : page["visits"]) {
+      paged.push_back(v["clientRef"].get<std::string>() + "@" + v["stage"].get<std::string>());
+    }
+  }
+  std::vector<std::string> listed;
+  for (const auto& v : whole["visits"]) {
+    listed.push_back(v["clientRef"].get<std::string>() + "@" + v["stage"].get<std::string>());
+  }
+  EXPECT_EQ(paged, listed);
   const std::string stage = all["visits"][0]["stage"];
   json one = get_json("/v1/chains/wonen-eerst/stuck?stage=" + stage, admin_);
   ASSERT_FALSE(one["visits"].empty());
@@ -394,6 +419,8 @@ TEST_F(Api, ErrorStatuses) {
   expect_error(kpis + "?format=xml", analyst_, 400, "format");
   expect_error(kpis + "?form=2024-01-01", analyst_, 400, "form");
   expect_error("/v1/chains/wonen-eerst/stuck?limit=0", admin_, 400, "limit");
+  expect_error("/v1/chains/wonen-eerst/stuck?offset=-1", admin_, 400, "offset");
+  expect_error("/v1/chains/wonen-eerst/stuck?offset=2000000", admin_, 400, "offset");
   expect_error("/v1/chains/wonen-eerst/stuck?overdue=yes", admin_, 400, "overdue");
   expect_error("/v1/chains/wonen-eerst/stuck?stage=nowhere", admin_, 400, "stage");
 

@@ -1,8 +1,9 @@
-// GET /v1/chains/{id}/stuck?stage=&overdue=true&limit=: open visits, oldest
-// first. Operators see only clients their partner has reported on; every
-// listed client is audited.
+// GET /v1/chains/{id}/stuck?stage=&overdue=true&limit=&offset=: open visits,
+// oldest first, a page of `limit` after `offset`, with the total. Operators see only clients their
+// partner has reported on; every listed client is audited.
 #include <algorithm>
 #include <charconv>
+#include <optional>
 
 #include "http/handlers/handlers.h"
 #include "query/stuck_query.h"
@@ -26,15 +27,25 @@ ApiReply stuck(const ApiContext& context, const ApiRequest& request) {
     }
     q.overdue_only = it->second == "true";
   }
-  if (auto it = request.query.find("limit"); it != request.query.end()) {
-    size_t limit = 0;
-    const auto [end, err] =
-        std::from_chars(it->second.data(), it->second.data() + it->second.size(), limit);
-    if (err != std::errc() || end != it->second.data() + it->second.size() || limit < 1 ||
-        limit > 10000) {
-      return bad_parameter("limit", "a number from 1 to 10000");
+  // A whole number in [low, high], or nullopt.
+  const auto number = [&](const char* name, size_t low, size_t high) -> std::optional<size_t> {
+    const std::string& text = request.query.at(name);
+    size_t value = 0;
+    const auto [end, err] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (err != std::errc() || end != text.data() + text.size() || value < low || value > high) {
+      return std::nullopt;
     }
-    q.limit = limit;
+    return value;
+  };
+  if (request.query.count("limit")) {
+    const auto limit = number("limit", 1, 10000);
+    if (!limit) return bad_parameter("limit", "a number from 1 to 10000");
+    q.limit = *limit;
+  }
+  if (request.query.count("offset")) {
+    const auto offset = number("offset", 0, 1000000);
+    if (!offset) return bad_parameter("offset", "a number from 0 to 1000000");
+    q.offset = *offset;
   }
   if (request.caller.role == Role::kOperator) {
     const std::string partner = request.caller.partner;
