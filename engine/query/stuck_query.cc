@@ -42,6 +42,13 @@ Status list_stage(const store::Store& store, const model::ChainModel& chain, int
     const std::string client(rest.substr(8));
     // Oldest first: once the whole stay is within the norm, so is every later one.
     if (query.overdue_only && (!norm || query.now_ms - entered_ms <= norm->first * kDayMs)) break;
+    // Beyond the page, without a filter that needs the path: the index entry is
+    // the open visit (written in the same batch as the path; `check` verifies
+    // both agree), so it is counted from the key alone.
+    if (listed == keep && !query.client_filter && !query.overdue_only) {
+      ++total;
+      continue;
+    }
 
     auto record_bytes = store.get(store::Cf::kPaths, store::path_key(chain.def.id(), client));
     if (!record_bytes) return Error{record_bytes.error()};
