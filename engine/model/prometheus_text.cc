@@ -13,38 +13,29 @@ std::string format_value(double value) {
   return fmt::format("{}", value);
 }
 
-}  // namespace
-
-std::string escaped_label_value(std::string_view value) {
-  std::string out;
-  out.reserve(value.size());
-  for (char c : value) {
+// Backslash and line feed escaped, and the double quote too in a label value
+// (HELP text may hold it as it is).
+void append_escaped(std::string& out, std::string_view text, bool quote) {
+  for (char c : text) {
     if (c == '\\') {
       out += "\\\\";
-    } else if (c == '"') {
-      out += "\\\"";
     } else if (c == '\n') {
       out += "\\n";
+    } else if (c == '"' && quote) {
+      out += "\\\"";
     } else {
       out += c;
     }
   }
-  return out;
 }
+
+}  // namespace
 
 void PrometheusText::family(std::string_view name, std::string_view type, std::string_view help) {
   out_ += "# HELP ";
   out_ += name;
   out_ += ' ';
-  for (char c : help) {
-    if (c == '\\') {
-      out_ += "\\\\";
-    } else if (c == '\n') {
-      out_ += "\\n";
-    } else {
-      out_ += c;
-    }
-  }
+  append_escaped(out_, help, /*quote=*/false);
   out_ += "\n# TYPE ";
   out_ += name;
   out_ += ' ';
@@ -63,7 +54,7 @@ void PrometheusText::begin_sample(std::string_view name, MetricLabels labels,
       first = false;
       out_ += key;
       out_ += "=\"";
-      out_ += escaped_label_value(value);
+      append_escaped(out_, value, /*quote=*/true);
       out_ += '"';
     };
     for (const auto& [key, value] : labels) label(key, value);

@@ -44,7 +44,4 @@ class PrometheusText {
   std::string out_;
 };
 
-// `value` escaped for a label value: \ " and line feed.
-std::string escaped_label_value(std::string_view value);
-
 }  // namespace ketenflow::model
