@@ -539,6 +539,25 @@ TEST(BadInput, EveryRecordAcceptedDuplicateOrRejectedWithReason) {
       it::ketenflow({"rejects", "--data", tmp / "store", "--limit", "3", "--format", "json"});
   ASSERT_TRUE(Ok(limited));
   EXPECT_EQ(it::split_lines(limited.out).size(), 3u);
+  // A page further on: the records after the first three, and the count.
+  const it::RunResult all = it::ketenflow({"rejects", "--data", tmp / "store", "--format", "json"});
+  const it::RunResult next = it::ketenflow(
+      {"rejects", "--data", tmp / "store", "--offset", "3", "--limit", "2", "--format", "json"});
+  const it::RunResult next_table =
+      it::ketenflow({"rejects", "--data", tmp / "store", "--offset", "3", "--limit", "2"});
+  ASSERT_TRUE(Ok(all));
+  ASSERT_TRUE(Ok(next));
+  ASSERT_TRUE(Ok(next_table));
+  const auto every = it::split_lines(all.out);
+  ASSERT_GT(every.size(), 5u);
+  EXPECT_EQ(it::split_lines(next.out),
+            std::vector<std::string>(every.begin() + 3, every.begin() + 5));
+  EXPECT_NE(next.err.find("4-5 of " + std::to_string(every.size()) + " rejected records"),
+            std::string::npos)
+      << next.err;
+  EXPECT_NE(next_table.out.find("4-5 of " + std::to_string(every.size()) + " rejected records"),
+            std::string::npos)
+      << next_table.out;
 
   // The valid events are all in the KPIs.
   const auto kpis = parse_json(kpi(tmp / "store", "wonen-eerst", {"--format", "json"}).out);

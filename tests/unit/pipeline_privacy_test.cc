@@ -93,7 +93,7 @@ class PipelinePrivacy : public ::testing::Test {
   std::vector<v1::Reject> rejects() const {
     auto r = query::list_rejects(*store_, {});
     EXPECT_TRUE(r.ok()) << r.error();
-    return r.ok() ? *r : std::vector<v1::Reject>{};
+    return r.ok() ? r->rejects : std::vector<v1::Reject>{};
   }
 
   testing::TempDir dir_;

@@ -265,8 +265,9 @@ TEST(Pipeline, AcceptsDuplicatesAndRejectsWithReasons) {
 
   auto listed = query::list_rejects(engine.store(), {});
   ASSERT_TRUE(listed.ok()) << listed.error();
-  const std::vector<v1::Reject>& rejects = *listed;
+  const std::vector<v1::Reject>& rejects = listed->rejects;
   ASSERT_EQ(rejects.size(), 4u);
+  EXPECT_EQ(listed->total, 4u);
   for (size_t i = 0; i < rejects.size(); ++i) {
     EXPECT_EQ(rejects[i].seq(), i) << "rejects are numbered in order";
     EXPECT_EQ(rejects[i].source(), "batch-1.ndjson");
@@ -304,10 +305,27 @@ TEST(Pipeline, AcceptsDuplicatesAndRejectsWithReasons) {
   EXPECT_NE(r->record().find("e3"), std::string::npos) << "the rest of the record is kept";
 
   // Filter by code.
-  auto only = query::list_rejects(engine.store(), {"too_large", 0});
+  auto only = query::list_rejects(engine.store(), {"too_large"});
   ASSERT_TRUE(only.ok());
-  ASSERT_EQ(only->size(), 1u);
-  EXPECT_EQ((*only)[0].position(), "line 6");
+  ASSERT_EQ(only->rejects.size(), 1u);
+  EXPECT_EQ(only->total, 1u);
+  EXPECT_EQ(only->rejects[0].position(), "line 6");
+
+  // Pages: offset and limit over the matching records, total over all of them.
+  auto page = query::list_rejects(engine.store(), {"", 1, 2});
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->rejects.size(), 2u);
+  EXPECT_EQ(page->total, 4u);
+  EXPECT_EQ(page->rejects[0].seq(), 1u);
+  EXPECT_EQ(page->rejects[1].seq(), 2u);
+  auto past = query::list_rejects(engine.store(), {"", 9, 2});
+  ASSERT_TRUE(past.ok());
+  EXPECT_TRUE(past->rejects.empty());
+  EXPECT_EQ(past->total, 4u);
+  auto filtered = query::list_rejects(engine.store(), {"too_large", 1, 0});
+  ASSERT_TRUE(filtered.ok());
+  EXPECT_TRUE(filtered->rejects.empty());
+  EXPECT_EQ(filtered->total, 1u);
 
   // The same records again: all accepted ones are now duplicates.
   const BatchCounts again = engine.apply_events({e1, e2});
@@ -331,9 +349,9 @@ TEST(Pipeline, EmailRejectKeepsRecordWithoutTheAddress) {
   EXPECT_EQ(counts.rejected, 1u);
   auto rejects = query::list_rejects(engine.store(), {});
   ASSERT_TRUE(rejects.ok());
-  ASSERT_EQ(rejects->size(), 1u);
-  EXPECT_EQ((*rejects)[0].code(), "email_client_ref");
-  EXPECT_EQ((*rejects)[0].record().find("jan@example.nl"), std::string::npos);
+  ASSERT_EQ(rejects->rejects.size(), 1u);
+  EXPECT_EQ(rejects->rejects[0].code(), "email_client_ref");
+  EXPECT_EQ(rejects->rejects[0].record().find("jan@example.nl"), std::string::npos);
 }
 
 TEST(Pipeline, BsnIsNotKeptWhenTheRecordIsRejectedForAnotherReason) {
@@ -348,9 +366,10 @@ TEST(Pipeline, BsnIsNotKeptWhenTheRecordIsRejectedForAnotherReason) {
   EXPECT_EQ(counts.rejected, 1u);
   auto rejects = query::list_rejects(engine.store(), {});
   ASSERT_TRUE(rejects.ok());
-  ASSERT_EQ(rejects->size(), 1u);
-  EXPECT_EQ((*rejects)[0].code(), "missing_field");
-  EXPECT_EQ((*rejects)[0].record().find("111222333"), std::string::npos) << (*rejects)[0].record();
+  ASSERT_EQ(rejects->rejects.size(), 1u);
+  EXPECT_EQ(rejects->rejects[0].code(), "missing_field");
+  EXPECT_EQ(rejects->rejects[0].record().find("111222333"), std::string::npos)
+      << rejects->rejects[0].record();
 }
 
 TEST(Pipeline, CorrectionUnderAnotherClientStandsOnItsOwnInEitherOrder) {
