@@ -5,6 +5,7 @@
 #include "cli/command.h"
 #include "cli/common.h"
 #include "query/format.h"
+#include "query/kpi_csv.h"
 #include "query/kpi_query.h"
 #include "query/report_params.h"
 #include "store/chains.h"
@@ -40,7 +41,7 @@ int run_kpi(const KpiArgs& args) {
   if (args.format == "json") {
     std::cout << query::to_json(*report, true) << "\n";
   } else if (args.format == "csv") {
-    std::cout << query::kpi_csv(*report);
+    std::cout << query::kpi_csv(*report, &*chain);
   } else {
     std::cout << query::kpi_table(*report, {&*chain, args.ids});
   }

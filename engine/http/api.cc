@@ -1,72 +1,16 @@
 #include "http/api.h"
 
-#include <unordered_map>
-
 #include "http/disclosure.h"
 #include "ingest/validate.h"
 #include "ketenflow/v1/api.pb.h"
 #include "kpi/calendar.h"
 #include "model/time.h"
+#include "query/csv_table.h"
 #include "query/format.h"
 #include "query/measure_query.h"
 #include "query/report_params.h"
 
 namespace ketenflow::http {
-namespace {
-
-void flatten(const nlohmann::ordered_json& value, const std::string& prefix,
-             std::vector<std::pair<std::string, std::string>>& out) {
-  if (value.is_object()) {
-    for (const auto& [key, item] : value.items()) {
-      flatten(item, prefix.empty() ? key : prefix + "." + key, out);
-    }
-  } else if (value.is_array()) {
-    // Lists of scalars (partners, event ids) in one cell; nested objects are
-    // rows of their own routes.
-    std::string joined;
-    for (const auto& item : value) {
-      if (item.is_object() || item.is_array()) continue;
-      if (!joined.empty()) joined += " ";
-      joined += item.is_string() ? item.get<std::string>() : item.dump();
-    }
-    out.emplace_back(prefix, joined);
-  } else if (value.is_string()) {
-    out.emplace_back(prefix, value.get<std::string>());
-  } else if (!value.is_null()) {
-    out.emplace_back(prefix, value.dump());
-  }
-}
-
-std::string to_csv(const std::vector<nlohmann::ordered_json>& rows) {
-  // Columns in order of first appearance; each row's cells by column index.
-  std::vector<std::string> columns;
-  std::unordered_map<std::string, size_t> index;
-  std::vector<std::vector<std::string>> cells(rows.size());
-  std::vector<std::pair<std::string, std::string>> flat;
-  for (size_t i = 0; i < rows.size(); ++i) {
-    flat.clear();
-    flatten(rows[i], "", flat);
-    for (auto& [column, cell] : flat) {
-      auto [it, added] = index.emplace(column, columns.size());
-      if (added) columns.push_back(column);
-      if (cells[i].size() <= it->second) cells[i].resize(it->second + 1);
-      cells[i][it->second] = std::move(cell);
-    }
-  }
-  std::string out;
-  for (size_t c = 0; c < columns.size(); ++c) out += (c ? "," : "") + query::csv_field(columns[c]);
-  out += "\n";
-  for (const auto& row : cells) {
-    for (size_t c = 0; c < columns.size(); ++c) {
-      if (c) out += ",";
-      if (c < row.size()) out += query::csv_field(row[c]);
-    }
-    out += "\n";
-  }
-  return out;
-}
-
-}  // namespace
 
 ApiReply error_reply(int status, const std::string& code, const std::string& message,
                      const std::string& parameter) {
@@ -104,8 +48,13 @@ ApiReply report_reply(const ApiContext& context, const ApiRequest& request,
   const bool analyst = request.caller.role == Role::kAnalyst;
   if (wanted == "json" && !analyst) return {200, "application/json", query::to_json(report, false)};
   nlohmann::ordered_json json = nlohmann::ordered_json::parse(query::to_json(report, false));
-  if (analyst) disclose(json, DisclosurePolicy{context.k, context.round});
-  if (wanted == "csv") return {200, "text/csv; charset=utf-8", to_csv(rows(json))};
+  if (!analyst) return {200, "text/csv; charset=utf-8", query::csv_table(rows(json))};
+  // Cells that disclosure hides are compared with the exact report's (csv_table.h).
+  query::JsonRows exact;
+  if (wanted == "csv") exact = rows(json);
+  disclose(json, DisclosurePolicy{context.k, context.round});
+  if (wanted == "csv")
+    return {200, "text/csv; charset=utf-8", query::csv_table(rows(json), &exact)};
   return {200, "application/json", json.dump()};
 }
 

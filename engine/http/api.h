@@ -72,8 +72,10 @@ ApiReply error_reply(int status, const std::string& code, const std::string& mes
                      const std::string& parameter = "");
 
 // The reply for a report: protobuf JSON mapping, suppressed for analysts, or
-// with ?format=csv the rows that `rows` picks out of the JSON as CSV (header
-// row; nested fields flattened with '.'). 400 for an unknown format.
+// with ?format=csv the rows that `rows` picks out of the JSON as CSV
+// (query/csv_table.h: header row, nested fields flattened with '.', cells
+// hidden from analysts empty and named in `suppressed`). 400 for an unknown
+// format.
 using CsvRows = std::function<std::vector<nlohmann::ordered_json>(const nlohmann::ordered_json&)>;
 ApiReply report_reply(const ApiContext& context, const ApiRequest& request,
                       const google::protobuf::Message& report, const CsvRows& rows);

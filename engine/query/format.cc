@@ -17,89 +17,6 @@ std::string number(double v) {
   return ec == std::errc() ? std::string(buf, end) : std::string("0");
 }
 
-constexpr const char* kCsvHeader =
-    "period,section,stage,from,to,entries,exits,reentries,wip,count,mean_seconds,min_seconds,"
-    "max_seconds,p50_seconds,p80_seconds,p90_seconds,p95_seconds,norm_days,within_norm,"
-    "within_norm_share,view,clients,open,overdue,provisional,pending,target\n";
-
-struct CsvRow {
-  std::string period, section, stage, from, to;
-  std::string entries, exits, reentries, wip;
-  const v1::DurationStats* stats = nullptr;
-  const v1::NormResult* norm = nullptr;
-};
-
-// A measure row's own columns (README "KPI output").
-struct MeasureColumns {
-  const v1::MeasureResult* measure = nullptr;
-  std::string_view view;
-};
-
-void write_row(std::string& out, const CsvRow& r, const MeasureColumns& mc = {}) {
-  for (const std::string* f : {&r.period, &r.section, &r.stage, &r.from, &r.to, &r.entries,
-                               &r.exits, &r.reentries, &r.wip}) {
-    out += csv_field(*f);
-    out += ',';
-  }
-  if (r.stats != nullptr) {
-    const v1::DurationStats& s = *r.stats;
-    out += std::to_string(s.count());
-    for (double v : {s.mean_seconds(), s.min_seconds(), s.max_seconds(), s.p50_seconds(),
-                     s.p80_seconds(), s.p90_seconds(), s.p95_seconds()}) {
-      out += ',' + number(v);
-    }
-  } else {
-    out += ",,,,,,,";
-  }
-  out += ',';
-  if (r.norm != nullptr) {
-    out += number(r.norm->days()) + ',' + std::to_string(r.norm->within()) + ',' +
-           number(r.norm->share());
-  } else if (mc.measure != nullptr) {
-    const v1::MeasureResult& m = *mc.measure;
-    out += number(m.norm_days()) + ',' + std::to_string(m.met()) + ',' + number(m.share());
-  } else {
-    out += ",,";
-  }
-  if (mc.measure != nullptr) {
-    const v1::MeasureResult& m = *mc.measure;
-    out += ',' + std::string(mc.view) + ',' + std::to_string(m.clients()) + ',' +
-           std::to_string(m.open()) + ',' + std::to_string(m.overdue()) + ',' +
-           (m.provisional() ? "true" : "false") + ',' + std::to_string(m.pending()) + ',' +
-           (m.has_target() ? number(m.target()) : "");
-  } else {
-    out += ",,,,,,,";
-  }
-  out += '\n';
-}
-
-void csv_rows(std::string& out, const v1::KpiReport& report, const std::string& period) {
-  for (const auto& s : report.stages()) {
-    write_row(out, {period, "stage", s.stage(), "", "", std::to_string(s.entries()),
-                    std::to_string(s.exits()), std::to_string(s.reentries()),
-                    std::to_string(s.wip()), &s.duration(), nullptr});
-  }
-  for (const auto& t : report.transitions()) {
-    write_row(out, {period, "transition", "", t.from(), t.to(), "", "", "", "", &t.delay(),
-                    t.has_norm() ? &t.norm() : nullptr});
-  }
-  for (const auto& h : report.partner_handovers()) {
-    write_row(out, {period, "partner_handover", "", h.from_partner(), h.to_partner(), "", "", "",
-                    "", &h.delay(), nullptr});
-  }
-  write_row(
-      out, {period, "case_duration", "", "", "", "", "", "", "", &report.case_duration(), nullptr});
-  write_row(out, {period, "lead_time", "", "", "", "", "", "", "", &report.lead_time(), nullptr});
-  for (const auto& m : report.measures()) {
-    // stage = measure id, from = kind, to = partner; count and statistics
-    // for duration measures; within_norm = met.
-    write_row(out,
-              {period, "measure", m.measure(), m.kind(), m.partner(), "", "", "", "",
-               m.kind() == "duration" ? &m.duration() : nullptr, nullptr},
-              {&m, report.view()});
-  }
-}
-
 // 45s, 12m, 5.3h, 3.2d: readable at every scale.
 std::string human(double seconds, uint32_t count) {
   if (count == 0) return "-";
@@ -250,13 +167,6 @@ std::string to_json(const google::protobuf::Message& message, bool pretty) {
   std::string out;
   (void)google::protobuf::util::MessageToJsonString(message, &out, options);
   if (!pretty) out += '\n';
-  return out;
-}
-
-std::string kpi_csv(const v1::KpiReport& report) {
-  std::string out = kCsvHeader;
-  csv_rows(out, report, "total");
-  for (const auto& period : report.periods()) csv_rows(out, period, period.period());
   return out;
 }
 

@@ -21,10 +21,6 @@ using model::csv_field;
 // Protobuf JSON mapping (lowerCamelCase, zeros printed), one line or indented.
 std::string to_json(const google::protobuf::Message& message, bool pretty);
 
-// One row per stage, transition and partner handover (and per period with
-// `by`); columns in README "KPI output".
-std::string kpi_csv(const v1::KpiReport& report);
-
 // How the text tables name stages, milestones and partners: by their names
 // in `chain` (the default of the commands), or by id when `ids` is set, when
 // no chain is given or when the chain does not know the id.

@@ -37,6 +37,26 @@ using namespace std::chrono_literals;
 
 constexpr int kClients = 1500;
 
+// A CSV body as one column -> cell map per row.
+std::vector<std::map<std::string, std::string>> csv_maps(const std::string& body) {
+  const auto rows = csv_rows(body);
+  std::vector<std::map<std::string, std::string>> out;
+  for (size_t r = 1; r < rows.size(); ++r) {
+    EXPECT_EQ(rows[r].size(), rows[0].size()) << "row " << r;
+    auto& row = out.emplace_back();
+    for (size_t c = 0; c < rows[0].size() && c < rows[r].size(); ++c) row[rows[0][c]] = rows[r][c];
+  }
+  return out;
+}
+
+// The space-separated names in a `suppressed` cell.
+std::set<std::string> suppressed_of(const std::map<std::string, std::string>& row) {
+  std::set<std::string> out;
+  std::istringstream in(row.at("suppressed"));
+  for (std::string name; in >> name;) out.insert(name);
+  return out;
+}
+
 // serve --http in the background; the URL read from its log.
 class ApiServe {
  public:
@@ -257,17 +277,29 @@ TEST_F(Api, CsvHasAHeaderAndOneRowPerItem) {
   json flow = get_json("/v1/chains/wonen-eerst/flow", admin_);
   const auto lines = split_lines(r->body);
   ASSERT_EQ(lines.size(), 1 + flow["stages"].size() + flow["transitions"].size());
-  EXPECT_EQ(lines[0].rfind("kind,", 0), 0u) << lines[0];
-  EXPECT_NE(lines[0].find("entries"), std::string::npos);
-  EXPECT_NE(lines[0].find("delay.p50Seconds"), std::string::npos);
-  // The first stage row carries the first stage's entries.
-  const std::string first_stage = flow["stages"][0]["stage"];
-  EXPECT_NE(lines[1].find("stage," + first_stage), std::string::npos) << lines[1];
+  EXPECT_EQ(lines[0].rfind("kind,period,period_start,period_end,stage,stage_name,", 0), 0u)
+      << lines[0];
+  // The tidy KPI layout (query/kpi_csv.h): the first stage row carries the
+  // first stage's entries, transitions their stages, durations in days.
+  const auto rows = csv_maps(r->body);
+  ASSERT_EQ(rows.size(), lines.size() - 1);
+  EXPECT_EQ(rows[0].at("kind"), "stage");
+  EXPECT_EQ(rows[0].at("stage"), flow["stages"][0]["stage"]);
+  EXPECT_EQ(rows[0].at("stage_name"), flow["stages"][0]["name"]);
+  EXPECT_EQ(rows[0].at("entries"), std::to_string(flow["stages"][0]["entries"].get<int>()));
+  const auto& t = rows[flow["stages"].size()];
+  const json& first = flow["transitions"][0];
+  EXPECT_EQ(t.at("kind"), "transition");
+  EXPECT_EQ(t.at("from_stage"), first["from"]);
+  EXPECT_EQ(t.at("to_stage"), first["to"]);
+  EXPECT_NEAR(std::stod(t.at("p50_days")), first["delay"]["p50Seconds"].get<double>() / 86400,
+              1e-9);
+  EXPECT_EQ(t.at("suppressed"), "");
 
   auto chains = serve_->get("/v1/chains?format=csv", analyst_);
   ASSERT_TRUE(chains);
   EXPECT_EQ(split_lines(chains->body).size(), 4u) << chains->body;
-  EXPECT_EQ(split_lines(chains->body)[0], "id,name,timeZone,stages,partners");
+  EXPECT_EQ(split_lines(chains->body)[0], "id,name,timeZone,stages,partners,suppressed");
 }
 
 TEST_F(Api, AnalystsSeeSmallCountsSuppressed) {
@@ -307,10 +339,11 @@ TEST_F(Api, AnalystsSeeSmallCountsSuppressed) {
   json year_full = get_json("/v1/chains/wonen-eerst/flow", admin_);
   json year_shown = get_json("/v1/chains/wonen-eerst/flow", analyst_);
   EXPECT_EQ(year_shown["transitions"][0]["count"], year_full["transitions"][0]["count"]);
-  // CSV shows the same "<10".
+  // CSV: the same cells hidden, empty and named in `suppressed` with their bound.
   auto csv = serve_->get(path + "&format=csv", analyst_);
   ASSERT_TRUE(csv);
-  EXPECT_NE(csv->body.find(",<10,"), std::string::npos);
+  EXPECT_EQ(csv->body.find("<10,"), std::string::npos);
+  EXPECT_NE(csv->body.find("count<10"), std::string::npos);
 }
 
 TEST_F(Api, StuckListsOldestFirstWithNorms) {
@@ -1193,19 +1226,42 @@ TEST_F(Api, AnalystsCannotComputeHiddenCountsBack) {
   json shown = get_json(path, analyst_);
   auto csv = serve_->get(path + "&format=csv", analyst_);
   ASSERT_TRUE(csv);
-  const size_t xs_json = [&] {
-    size_t n = 0;
-    const std::string periods = shown["periods"].dump();  // CSV rows are the periods'
-    for (size_t at = 0; (at = periods.find("\"x\"", at)) != std::string::npos; ++at) ++n;
-    return n;
-  }();
-  size_t xs_csv = 0;
-  for (size_t at = 0; (at = csv->body.find(",x", at)) != std::string::npos; ++at) {
-    const char next = at + 2 < csv->body.size() ? csv->body[at + 2] : '\n';
-    xs_csv += next == ',' || next == '\n';
+  // Stage rows, the whole report first, then each day: a hidden count is an
+  // empty cell named in `suppressed` ("entries" for "x", "entries<10" for
+  // "<10"), a shown one the same number; shares and statistics over a hidden
+  // count are gone and named too.
+  const auto rows = csv_maps(csv->body);
+  std::vector<const json*> reports = {&shown};
+  for (const json& period : shown["periods"]) reports.push_back(&period);
+  size_t at = 0, hidden = 0;
+  for (const json* report : reports) {
+    for (const json& stage : (*report)["stages"]) {
+      ASSERT_LT(at, rows.size());
+      while (at < rows.size() && rows[at].at("kind") != "stage") ++at;
+      ASSERT_LT(at, rows.size());
+      const auto& row = rows[at++];
+      SCOPED_TRACE(row.at("period") + " " + row.at("stage"));
+      EXPECT_EQ(row.at("stage"), stage["stage"]);
+      const auto names = suppressed_of(row);
+      for (const char* key : {"entries", "exits", "reentries", "wip"}) {
+        const json& value = stage[key];
+        if (value.is_string()) {
+          EXPECT_EQ(row.at(key), "");
+          EXPECT_TRUE(
+              names.contains(value == "x" ? std::string(key) : key + value.get<std::string>()))
+              << row.at("suppressed");
+          ++hidden;
+        } else {
+          EXPECT_EQ(row.at(key), std::to_string(value.get<int64_t>()));
+          EXPECT_FALSE(names.contains(key));
+        }
+      }
+      const bool stats = stage["duration"].contains("p50Seconds");
+      EXPECT_EQ(row.at("p50_days").empty(), !stats);
+      EXPECT_EQ(names.contains("p50_days"), !stats && stage["duration"]["count"] != 0);
+    }
   }
-  EXPECT_GT(xs_json, 0u);
-  EXPECT_EQ(xs_csv, xs_json);
+  EXPECT_GT(hidden, 0u);
 }
 
 // serve --round 5 --analyst-periods calendar over a store whose data reach
@@ -1340,22 +1396,10 @@ TEST_F(ApiReportLimits, RoundedCountsAddUp) {
   EXPECT_GT(checked, 0);
   auto csv = serve_->get(path + "&format=csv", analyst_);
   ASSERT_TRUE(csv);
-  std::istringstream lines(csv->body);
-  std::string header;
-  std::getline(lines, header);
-  std::vector<std::string> columns;
-  for (std::istringstream h(header); std::getline(h, columns.emplace_back(), ',');) {
-  }
-  const auto entries = std::find(columns.begin(), columns.end(), "entries") - columns.begin();
   int rows = 0;
-  for (std::string line; std::getline(lines, line);) {
-    std::vector<std::string> cells;
-    for (std::istringstream c(line); std::getline(c, cells.emplace_back(), ',');) {
-    }
-    if (line.rfind("stage,", 0) != 0 || static_cast<size_t>(entries) >= cells.size()) continue;
-    const std::string& cell = cells[entries];
-    if (cell == "x" || cell == "<10") continue;
-    EXPECT_EQ(std::stoll(cell) % 5, 0) << line;
+  for (const auto& row : csv_maps(csv->body)) {
+    if (row.at("kind") != "stage" || row.at("entries").empty()) continue;
+    EXPECT_EQ(std::stoll(row.at("entries")) % 5, 0) << row.at("period") << " " << row.at("stage");
     ++rows;
   }
   EXPECT_GT(rows, 0);

@@ -13,34 +13,22 @@ Checks, on a simulated chain:
 
 import json
 import os
-import subprocess
 import sys
 import tempfile
 
 import pm4py
 
-
-def run(*args):
-    done = subprocess.run(args, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        sys.exit(f"failed: {' '.join(args)}\n{done.stdout}\n{done.stderr}")
-    return done.stdout
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "python"))
+from ketenflow_support import Checks, run, simulated_store  # noqa: E402
 
 
 def main():
     binary, chain_file = sys.argv[1], sys.argv[2]
-    failures = []
-
-    def expect(condition, message):
-        if not condition:
-            failures.append(message)
+    checks = Checks()
+    expect = checks.expect
 
     with tempfile.TemporaryDirectory() as tmp:
-        events = os.path.join(tmp, "events.ndjson")
-        store = os.path.join(tmp, "store")
-        run(binary, "simulate", "--chain", chain_file, "--clients", "400", "--seed", "3",
-            "--out", events)
-        run(binary, "ingest", "--data", store, "--chains", chain_file, "--quiet", events)
+        store = simulated_store(binary, chain_file, tmp, 400, 3)
         chain = json.loads(run(binary, "chains", "show", chain_file))
         chain_id = chain["id"]
         names = {m["id"]: m["name"] for m in chain["milestones"]}
@@ -56,7 +44,7 @@ def main():
         for column in ("concept:name", "org:resource", "org:group", "time:timestamp",
                        "case:concept:name", "ketenflow:milestone"):
             expect(column in log.columns, f"PM4Py sees no column {column}")
-        if not failures:
+        if not checks.failures:
             expect(set(log["concept:name"]) <= set(names.values()),
                    "concept:name holds something other than milestone names")
             expect((log["concept:name"] == log["ketenflow:milestone"].map(names)).all(),
@@ -87,9 +75,7 @@ def main():
                               "--format", "json"))
         expect(back == kpis, "the export with activity names re-imported gives other KPIs")
 
-    if failures:
-        print("\n".join(failures))
-        sys.exit(1)
+    checks.finish("ok: PM4Py read and mined the export")
 
 
 if __name__ == "__main__":

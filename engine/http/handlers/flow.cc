@@ -1,6 +1,7 @@
 // GET /v1/chains/{id}/flow?from=&to=: stages and transitions for a flow map.
 #include "http/handlers/handlers.h"
 #include "query/flow_query.h"
+#include "query/kpi_csv.h"
 
 namespace ketenflow::http::handlers {
 
@@ -12,11 +13,8 @@ ApiReply flow(const ApiContext& context, const ApiRequest& request) {
   q.budget = context.budget;
   auto report = query::flow_report(context.store, *chain, q);
   if (!report) return query_failed(context, report.error());
-  return report_reply(context, request, *report, [](const nlohmann::ordered_json& json) {
-    std::vector<nlohmann::ordered_json> rows;
-    append_rows(rows, json, "stages", "stage");
-    append_rows(rows, json, "transitions", "transition");
-    return rows;
+  return report_reply(context, request, *report, [chain](const nlohmann::ordered_json& json) {
+    return query::kpi_rows(json, chain);
   });
 }
 
