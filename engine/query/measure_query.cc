@@ -81,7 +81,7 @@ std::vector<v1::MeasureResult> measure_results(const model::ChainModel& chain,
     const auto passed = [&](int32_t day) {
       return has_deadline && kpi::deadline_day(chain, static_cast<int>(i), day) < today;
     };
-    int64_t clients = 0, met = 0, open = 0, overdue = 0, pending = 0;
+    int64_t clients = 0, met = 0, open = 0, overdue = 0, pending = 0, running = 0;
     bool provisional = false;
     store::Aggregate duration;
     for (const auto& [day, d] : days[i]) {
@@ -97,7 +97,7 @@ std::vector<v1::MeasureResult> measure_results(const model::ChainModel& chain,
         }
         if (view == View::kCohort) clients += d.open.count;
       }
-      if (!in_range) continue;
+      const bool windowed = kind == MeasureKind::kWithin || kind == MeasureKind::kWithout;
       if (view == View::kCompletion) {
         const store::Aggregate& c = d.closed;
         int64_t counted = c.count, won = c.within;
@@ -107,15 +107,18 @@ std::vector<v1::MeasureResult> measure_results(const model::ChainModel& chain,
           counted = c.count - c.within;
           won = 0;
         }
+        // Windowed measures: started before `to`, not decided before `to`.
+        if (windowed) running += d.cohort.count - counted;
+        if (!in_range) continue;
         clients += counted;
         met += won;
         if (kind == MeasureKind::kDuration) store::add(duration, c);
       } else {
+        if (!in_range) continue;
         const store::Aggregate& c = d.cohort;
         clients += c.count;
         met += c.within;
         if (kind == MeasureKind::kDuration) store::add(duration, c);
-        const bool windowed = kind == MeasureKind::kWithin || kind == MeasureKind::kWithout;
         if (windowed && c.count != 0 && !passed(day)) {
           provisional = true;
           pending += kind == MeasureKind::kWithin ? c.count - c.within : c.within;
@@ -129,7 +132,7 @@ std::vector<v1::MeasureResult> measure_results(const model::ChainModel& chain,
     r.set_met(clamp(met));
     r.set_share(clients > 0 ? static_cast<double>(met) / static_cast<double>(clients) : 0.0);
     if (kind == MeasureKind::kDuration) *r.mutable_duration() = kpi::duration_stats(duration);
-    r.set_open(clamp(open));
+    r.set_open(clamp(open + running));
     r.set_overdue(clamp(overdue));
     r.set_pending(clamp(pending));
     r.set_provisional(view == View::kCohort && (provisional || pending > 0));
