@@ -5,6 +5,7 @@
 // every panel shows its own error instead of going blank.
 import * as api from './api.js';
 import * as charts from './charts.js';
+import {h} from './dom.js';
 import * as fmt from './format.js';
 
 const $ = (id) => document.getElementById(id);
@@ -32,24 +33,6 @@ let generation = 0;  // discards answers to superseded requests
 
 // ---------------------------------------------------------------------------
 // Small DOM helpers.
-
-function h(tag, attrs = {}, children = []) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs)) {
-    if (value === undefined || value === null || value === false) continue;
-    if (key === 'class')
-      node.className = value;
-    else if (key.startsWith('on'))
-      node.addEventListener(key.slice(2), value);
-    else
-      node.setAttribute(key, value === true ? '' : String(value));
-  }
-  for (const child of [].concat(children)) {
-    if (child === null || child === undefined || child === false) continue;
-    node.append(child instanceof Node ? child : String(child));
-  }
-  return node;
-}
 
 function showError(container, err, what) {
   if (err instanceof api.ApiFailure && err.status === 401) {
@@ -384,8 +367,11 @@ function renderFlow() {
     container.replaceChildren(h('p', {class: 'muted'}, 'Deze keten heeft nog geen fasen.'));
     return;
   }
-  const width = Math.max(720, container.clientWidth || 1000);
-  container.replaceChildren(charts.flowMap({
+  // Every stage shows at any width: the map where its boxes fit, else the list.
+  const width = container.clientWidth || 1000;
+  const stageCount = charts.orderedStages(data.chain, data.flow.stages).length;
+  const draw = width >= charts.flowMapMinWidth(stageCount) ? charts.flowMap : charts.flowList;
+  container.replaceChildren(draw({
     chain: data.chain,
     report: data.flow,
     width,
@@ -504,8 +490,30 @@ function periods() {
   return data.kpis?.periods ?? [];
 }
 
+// Per period: true when it is not a whole week or month that has passed
+// (it holds today or later, or the chosen range cuts it).
+function partialPeriods() {
+  const today = data.kpis?.today ?? '';
+  return periods().map((p) => {
+    if (!p.from || !p.to) return true;
+    if (today && p.to > today) return true;
+    if (view.by === 'week') return Math.round((parseDay(p.to) - parseDay(p.from)) / 864e5) !== 7;
+    const [y, m] = p.from.split('-').map(Number);
+    const next = m === 12 ? `${y + 1}-01-01` : `${y}-${String(m + 1).padStart(2, '0')}-01`;
+    return !p.from.endsWith('-01') || p.to !== next;
+  });
+}
+
+// A note under a chart whose last or first period is not complete.
+function notePartial(container) {
+  if (!partialPeriods().some(Boolean)) return;
+  container.append(
+      h('p', {class: 'muted note', 'data-testid': 'partial-note'},
+        'Open punt: periode niet compleet (loopt nog, of valt deels buiten de gekozen dagen).'));
+}
+
 function chartWidth(container) {
-  return Math.max(300, container.clientWidth || 560);
+  return Math.max(240, container.clientWidth || 560);
 }
 
 function noteIfHidden(container, series) {
@@ -573,9 +581,11 @@ function renderTrends() {
                              width: chartWidth(countBox),
                              yFormat: (v) => fmt.count(Math.round(v)),
                              minStep: 1,
-                             testid: 'trend-counts'
+                             testid: 'trend-counts',
+                             partial: partialPeriods()
                            })));
   noteIfHidden(countBox, counts);
+  notePartial(countBox);
 
   const toDays = (stats, key) => {
     const v = charts.stat(stats, key);
@@ -601,9 +611,11 @@ function renderTrends() {
                             series: lead,
                             width: chartWidth(leadBox),
                             yFormat: (v) => `${fmt.days(v)} d`,
-                            testid: 'trend-lead'
+                            testid: 'trend-lead',
+                            partial: partialPeriods()
                           })));
   noteIfHidden(leadBox, lead);
+  notePartial(leadBox);
 }
 
 // Share within norm (or, without a norm, the median delay) of the chosen
@@ -659,11 +671,17 @@ function renderTransitionTrend() {
     box.replaceChildren(h('p', {class: 'muted'}, 'Geen perioden in deze selectie.'));
     return;
   }
-  box.replaceChildren(chartOrNote(
-      series,
-      () => charts.lineChart(
-          {labels, series, width: chartWidth(box), yFormat, yMax, testid: 'transition-trend'})));
+  box.replaceChildren(chartOrNote(series, () => charts.lineChart({
+    labels,
+    series,
+    width: chartWidth(box),
+    yFormat,
+    yMax,
+    testid: 'transition-trend',
+    partial: partialPeriods()
+  })));
   noteIfHidden(box, series);
+  notePartial(box);
 }
 
 // ---------------------------------------------------------------------------
@@ -698,10 +716,10 @@ async function loadGoals(gen, chainPath) {
   }
 }
 
-function tile({title, value, valueTestid, sub = [], status = '', testid, badge}) {
+function tile({title, value, valueTestid, sub = [], status = '', testid, badge, small = false}) {
   return h('article', {class: `tile ${status}`, 'data-testid': testid}, [
     h('div', {class: 'tile-title'}, [title, badge ? h('span', {class: 'badge'}, badge) : null]),
-    h('div', {class: 'tile-value', 'data-testid': valueTestid}, value),
+    h('div', {class: `tile-value${small ? ' small' : ''}`, 'data-testid': valueTestid}, value),
     ...sub.map((line) => h('div', {class: 'tile-sub'}, line)),
   ]);
 }
@@ -768,10 +786,30 @@ function measureHeadline(result) {
     return p50 === undefined ? {text: fmt.DASH, kind: 'duration'} :
                                {text: fmt.secondsAsDays(p50), kind: 'duration', value: p50 / 86400};
   }
+  const running = stillRunning(result);
+  if (running !== null && running > (fmt.countValue(result.clients) ?? Infinity)) {
+    // Mostly not decided yet: the counts say so instead of a (red) share.
+    return {
+      text: `${fmt.count(result.met)} van ${fmt.count(result.clients)} beslist`,
+      kind: 'undecided',
+      running
+    };
+  }
   if (typeof result.share !== 'number' || !(fmt.countValue(result.clients) > 0)) {
     return {text: fmt.DASH, kind: 'share'};
   }
   return {text: fmt.share(result.share), kind: 'share', value: result.share};
+}
+
+// Clients whose outcome on a share measure is still open (started, not
+// finished, or their window not passed); null when hidden or not a share.
+function stillRunning(result) {
+  if (result.kind === 'duration' && !result.normDays) return null;
+  if (fmt.isSuppressed(result.open) || fmt.isSuppressed(result.pending) ||
+      fmt.isSuppressed(result.clients)) {
+    return null;
+  }
+  return (result.open ?? 0) + (result.pending ?? 0);
 }
 
 // Whether the current share meets the target: 'good', 'poor' or ''.
@@ -831,13 +869,18 @@ function measureTile(node) {
     line.push(' · mediaan ', fmt.secondsAsDays(p50));
   sub.push(h('span', {}, line));
   const open = [];
-  if (fmt.isSuppressed(r.open) || fmt.countValue(r.open) > 0)
+  if (headline.kind === 'undecided') {
+    open.push(
+        h('span', {'data-testid': `measure-running-${id}`},
+          `${fmt.count(headline.running)} lopend, te vroeg voor een percentage`));
+  } else if (fmt.isSuppressed(r.open) || fmt.countValue(r.open) > 0) {
     open.push(`${fmt.count(r.open)} lopend`);
+  }
   if (fmt.isSuppressed(r.overdue) || fmt.countValue(r.overdue) > 0) {
     open.push(`${fmt.count(r.overdue)} over de norm`);
   }
   if (r.provisional) open.push(`${fmt.count(r.pending)} nog niet afgelopen`);
-  if (open.length) sub.push(open.join(' · '));
+  if (open.length) sub.push(h('span', {}, open.flatMap((part, i) => (i ? [' · ', part] : [part]))));
   const trend = trendMark(node);
   if (trend) sub.push(trend);
   const contributions = (node.contributions ?? []).map((c) => {
@@ -863,7 +906,10 @@ function measureTile(node) {
     sub,
     status: targetStatus(r, headline),
     testid: `measure-${id}`,
-    badge: r.provisional ? 'voorlopig' : ''
+    badge: headline.kind === 'undecided' ? 'grotendeels open' :
+        r.provisional                    ? 'voorlopig' :
+                                           '',
+    small: headline.kind === 'undecided'
   });
 }
 

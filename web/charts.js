@@ -2,6 +2,7 @@
 // period and the percentile strip of one handover delay. Pure drawing: each
 // function takes plain data from the API and returns an element; nothing here
 // fetches or keeps state.
+import {h as el} from './dom.js';
 import * as fmt from './format.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
@@ -349,6 +350,79 @@ export function flowMap({chain, report, width, selected, onSelect}) {
   return root;
 }
 
+// The narrowest width at which flowMap() keeps its boxes readable; below it
+// the dashboard shows flowList() instead.
+export function flowMapMinWidth(stageCount) {
+  const n = Math.max(stageCount, 1);
+  return 2 * 14 + n * 78 + (n - 1) * 46;
+}
+
+// The flow map for narrow screens (phones): the stages top to bottom as HTML,
+// so that every stage shows at any width. Between neighbours the transition's
+// count and median; skips and returns listed under the stage they leave. The
+// same data-testids as flowMap(), and the same selection.
+export function flowList({chain, report, selected, onSelect}) {
+  const stages = orderedStages(chain, report.stages);
+  const kpiOf = new Map((report.stages ?? []).map((s) => [s.stage, s]));
+  const index = new Map(stages.map((s, i) => [s.id, i]));
+  const partners = chain?.partners ?? [];
+  const partnerColor = new Map(partners.map((p, i) => [p.id, PARTNER_COLORS[i % 8]]));
+  const edge = (t, prefix) => {
+    const key = transitionKey(t);
+    const cls = shareClass(t);
+    const testKey = key.replace('→', '--');
+    const share = cls === 'none' || cls === 'hidden' ?
+        '' :
+        ` · ${fmt.share(t.norm?.share)} binnen ${fmt.norm(t.norm?.days)}`;
+    const button =
+        el('button', {
+          type: 'button',
+          class: `flow-edge ${cls}${selected === key ? ' selected' : ''}`,
+          'data-transition': key,
+          style: `border-left-color: ${colorOf[cls]}`,
+          'aria-label': `Overdracht ${t.from} naar ${t.to}`,
+          onclick: () => onSelect?.(key),
+        },
+           [
+             prefix, el('b', {'data-testid': `flow-count-${testKey}`}, fmt.count(t.count)),
+             ' overgangen · mediaan ',
+             el('span', {'data-testid': `flow-p50-${testKey}`},
+                fmt.secondsAsDays(stat(t.delay, 'p50Seconds'))),
+             share
+           ]);
+    return button;
+  };
+  const list = el('ol', {class: 'flowlist', 'aria-label': 'Stroomkaart van de keten'});
+  stages.forEach((s, i) => {
+    const kpi = kpiOf.get(s.id) ?? {};
+    const item = el('li', {class: 'flow-stage', 'data-stage': s.id}, [
+      el('div', {
+        class: 'flow-stage-box',
+        style: `border-top-color: ${partnerColor.get(s.owner) ?? '#8a929c'}`
+      },
+         [
+           el('span', {class: 'flow-stage-name'}, s.name || s.id),
+           el('span', {class: 'flow-stage-values'},
+              [
+                'instroom ',
+                el('b', {'data-testid': `stage-entries-${s.id}`}, fmt.count(kpi.entries)),
+                ' · onderweg ', el('b', {'data-testid': `stage-wip-${s.id}`}, fmt.count(kpi.wip))
+              ]),
+         ]),
+    ]);
+    for (const t of report.transitions ?? []) {
+      const from = index.get(t.from);
+      const to = index.get(t.to);
+      if (from !== i || to === undefined || to === i) continue;
+      item.append(
+          to === i + 1 ? edge(t, '↓ ') :
+                         edge(t, `${to > i ? '↷' : '↶'} naar ${nameOf(stages, t.to)}: `));
+    }
+    list.append(item);
+  });
+  return list;
+}
+
 function nameOf(stages, id) {
   return stages.find((s) => s.id === id)?.name || id;
 }
@@ -400,8 +474,19 @@ function niceStep(max, ticks) {
 
 // A line chart over periods. series: [{name, color, values: (number|null)[]}];
 // null is a gap (nothing measured, or hidden below k).
-export function lineChart(
-    {labels, series, width, height = 190, yFormat = String, yMax, minStep = 0, testid}) {
+// partial[i]: period i is not complete (still running, or cut by the chosen
+// range): its points are drawn hollow.
+export function lineChart({
+  labels,
+  series,
+  width,
+  height = 190,
+  yFormat = String,
+  yMax,
+  minStep = 0,
+  testid,
+  partial = []
+}) {
   const left = 46;
   const right = 22;
   const topPad = 12;
@@ -457,9 +542,21 @@ export function lineChart(
     }));
     s.values.forEach((v, i) => {
       if (typeof v !== 'number') return;
+      const open = Boolean(partial[i]);
       root.append(
-          svg('circle', {cx: x(i), cy: y(v), r: labels.length > 30 ? 1.8 : 3, fill: s.color},
-              [svg('title', {}, [`${s.name}, ${fmt.period(labels[i])}: ${yFormat(v)}`])]));
+          svg('circle', {
+            cx: x(i),
+            cy: y(v),
+            r: labels.length > 30 ? 1.8 :
+                open              ? 3.5 :
+                                    3,
+            fill: open ? '#fff' : s.color,
+            stroke: open ? s.color : null,
+            'stroke-width': open ? 2 : null,
+            class: open ? 'partial-point' : null
+          },
+              [svg('title', {}, [`${s.name}, ${fmt.period(labels[i])}${
+                                    open ? ' (periode niet compleet)' : ''}: ${yFormat(v)}`])]));
     });
   }
   return root;

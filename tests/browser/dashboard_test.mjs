@@ -38,6 +38,7 @@ const YEAR = {
 const OPERATOR_PARTNER = 'mo-denbosch';
 
 let server = null;
+let undecidedSeen = 0;  // measure tiles checked in the "mostly undecided" form
 let browser = null;
 let work = null;
 let step = 'start';
@@ -283,8 +284,24 @@ async function checkTiles(page, api, chainId, period, role) {
         const screen =
             await text(page, `measure-value-${r.measure}`, `${role} measure ${r.measure}`);
         const what = `${role} ${chainId} measure ${r.measure}`;
+        const running = typeof r.open === 'number' && typeof r.pending === 'number' &&
+                typeof r.clients === 'number' ?
+            r.open + r.pending :
+            -1;
         if (r.kind === 'duration' && !r.normDays) {
           expectDays(screen, stat(r.duration, 'p50Seconds'), `${what} median`);
+        } else if (running > r.clients) {
+          // Mostly undecided: "2 van 8 beslist" and the running count, no share.
+          const m = /^([\d.]+) van ([\d.]+) beslist$/.exec(screen.trim());
+          check(
+              m,
+              `${what}: mostly undecided (${running} running, ${r.clients} decided) ` +
+                  `but the tile shows "${screen}"`);
+          if (m) {
+            expectCount(m[1], r.met, `${what} met`);
+            expectCount(m[2], r.clients, `${what} decided`);
+          }
+          undecidedSeen++;
         } else {
           const clients = typeof r.clients === 'number' ? r.clients : 0;
           expectShare(
@@ -412,7 +429,7 @@ async function main() {
     args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage']
   });
   const newContext = () => browser.newContext(
-      {viewport: {width: 1366, height: 768}, locale: 'nl-NL', timezoneId: 'Europe/Amsterdam'});
+      {viewport: {width: 1400, height: 900}, locale: 'nl-NL', timezoneId: 'Europe/Amsterdam'});
 
   // --- sign-in form ---------------------------------------------------------
   step = 'sign-in form';
@@ -500,13 +517,146 @@ async function main() {
     await shot(page, '04-admin-client-path', false);
     await page.keyboard.press('Escape');
 
-    // Chain switch.
+    // Chain switch: the 8 stages of the small chain all inside the flow panel at 1400 px.
     await chooseChain(page, SMALL.id);
     await checkFlow(page, api, SMALL.id, YEAR, 'admin small chain');
+    const cutOff = await page.evaluate(() => {
+      const box = document.querySelector('#flow').getBoundingClientRect();
+      return [...document.querySelectorAll('#flow [data-stage]')]
+          .filter((s) => {
+            const r = s.getBoundingClientRect();
+            return r.left < box.left - 0.5 || r.right > box.right + 0.5;
+          })
+          .map((s) => s.dataset.stage);
+    });
+    check(cutOff.length === 0, `admin 1400 px: stages cut off the flow map: ${cutOff.join(', ')}`);
+    await shot(page, '07-admin-1400-small-chain');
     noConsoleErrors(page, 'admin');
     await context.close();
     log(`admin: flow map, ${tiles}, ${months} months and ${weeks} weeks of trend, ` +
         `distributions of 2 transitions, ${rows} stuck clients and a client path match the API`);
+  }
+
+  // --- phone, partial periods, print ------------------------------------------
+  step = 'phone';
+  {
+    const api = apiClient(base, adminToken);
+    const context = await browser.newContext({
+      viewport: {width: 390, height: 844},
+      deviceScaleFactor: 2,
+      isMobile: true,
+      hasTouch: true,
+      locale: 'nl-NL',
+      timezoneId: 'Europe/Amsterdam'
+    });
+    const page = await openWithToken(context, base, adminToken, 'phone');
+    for (const chainId of [BUSY.id, SMALL.id]) {
+      await chooseChain(page, chainId);
+      await choosePeriod(page, YEAR.from, YEAR.to, 'month');
+      await checkFlow(page, api, chainId, YEAR, `phone ${chainId}`);
+      const layout = await page.evaluate(() => {
+        const width = document.documentElement.clientWidth;
+        const inside = (el) => {
+          const r = el.getBoundingClientRect();
+          return r.left >= -0.5 && r.right <= width + 0.5;
+        };
+        const panels =
+            [...document.querySelectorAll('main > section.panel, main .row > .panel')].filter(
+                (p) => p.offsetParent !== null);
+        const overlaps = [];
+        for (let i = 0; i < panels.length; i++) {
+          for (let j = i + 1; j < panels.length; j++) {
+            const a = panels[i].getBoundingClientRect();
+            const b = panels[j].getBoundingClientRect();
+            if (a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom) {
+              overlaps.push(`${panels[i].id || i} / ${panels[j].id || j}`);
+            }
+          }
+        }
+        return {
+          width,
+          scroll: document.documentElement.scrollWidth,
+          stagesOutside: [...document.querySelectorAll('#flow [data-stage]')]
+                             .filter((s) => !inside(s))
+                             .map((s) => s.dataset.stage),
+          stages: document.querySelectorAll('#flow [data-stage]').length,
+          figuresOutside: [...document.querySelectorAll('main svg, main .tile, main .stat')]
+                              .filter((f) => f.offsetParent !== null && !inside(f))
+                              .length,
+          overlaps,
+        };
+      });
+      check(
+          layout.scroll <= layout.width,
+          `phone ${chainId}: the page scrolls sideways (${layout.scroll} px in ${layout.width})`);
+      const chain = await apiJson(api, `/v1/chains/${chainId}`);
+      check(
+          layout.stages === chain.stages.length && layout.stagesOutside.length === 0,
+          `phone ${chainId}: ${layout.stages} of ${chain.stages.length} stages drawn, ` +
+              `outside the screen: ${layout.stagesOutside.join(', ')}`);
+      check(
+          layout.figuresOutside === 0,
+          `phone ${chainId}: ${layout.figuresOutside} figures stick out of the screen`);
+      check(
+          layout.overlaps.length === 0,
+          `phone ${chainId}: panels overlap: ${layout.overlaps.join('; ')}`);
+      await shot(page, `08-phone-390-${chainId}`);
+    }
+    // Picking a transition on the phone's flow list selects it as the map does.
+    const flow = await apiJson(api, `/v1/chains/${SMALL.id}/flow`, YEAR);
+    const some = flow.transitions.find((t) => typeof t.count === 'number' && t.count > 0);
+    await page.locator(`#flow [data-transition="${some.from}→${some.to}"]`).click();
+    await page.waitForFunction(
+        (k) => document.querySelector('[data-testid=transition-select]').value === k,
+        `${some.from}→${some.to}`, {timeout: 5000});
+    await checkDistribution(page, some, 'phone (tapped transition)');
+
+    // A range that ends mid-month: the last month is drawn as not complete.
+    const cut = {from: '2024-01-01', to: '2024-03-15'};
+    await chooseChain(page, BUSY.id);
+    await choosePeriod(page, cut.from, cut.to, 'month');
+    const report = await apiJson(api, `/v1/chains/${BUSY.id}/kpis`, {...cut, by: 'month'});
+    const last = report.periods.at(-1);
+    let expectedOpen = 0;
+    const busyChain = await apiJson(api, `/v1/chains/${BUSY.id}`);
+    const firstStage =
+        [...busyChain.stages].sort((a, b) => (a.rank || 1e9) - (b.rank || 1e9))[0].id;
+    if (typeof last.stages.find((x) => x.stage === firstStage)?.entries === 'number') {
+      expectedOpen++;
+    }
+    if (typeof last.leadTime?.count === 'number') expectedOpen++;
+    const open = await page.locator('svg[data-testid=trend-counts] circle.partial-point').count();
+    check(
+        open === expectedOpen && expectedOpen > 0,
+        `phone: ${open} hollow points for the cut month ${last.period}, expected ${expectedOpen}`);
+    check(
+        await page.locator('#trend-counts [data-testid=partial-note]').isVisible(),
+        'phone: no note that a period is not complete');
+    const whole = await apiJson(api, `/v1/chains/${BUSY.id}/kpis`, {...YEAR, by: 'month'});
+    check(whole.periods.length === 12, `a year by month has ${whole.periods.length} periods`);
+
+    // Print: A4, no controls, panels not split; a PDF as artefact.
+    await choosePeriod(page, YEAR.from, YEAR.to, 'month');
+    await page.emulateMedia({media: 'print'});
+    const printed =
+        await page.evaluate(() => ({
+                              topbar: getComputedStyle(document.querySelector('.topbar')).display,
+                              breaks: [...document.querySelectorAll('main .panel')]
+                                          .filter((p) => p.offsetParent !== null)
+                                          .map((p) => getComputedStyle(p).breakInside),
+                            }));
+    check(printed.topbar === 'none', `print: the top bar shows (${printed.topbar})`);
+    check(
+        printed.breaks.length > 0 && printed.breaks.every((b) => b === 'avoid'),
+        `print: panels may be split across pages (${printed.breaks.join(', ')})`);
+    const pdf = await page.pdf({path: path.join(shotDir, '09-print-a4.pdf'), format: 'A4'});
+    check(pdf.subarray(0, 5).toString() === '%PDF-', 'print: no PDF');
+    await page.emulateMedia({media: 'screen'});
+    noConsoleErrors(page, 'phone');
+    await context.close();
+    log(`phone (390 px): every stage of ${BUSY.id} and ${SMALL.id} on screen, no sideways ` +
+        `scroll, no overlapping panels; the cut month ${last.period} drawn hollow; print ` +
+        `hides the controls and keeps panels whole (${pdf.length} bytes of PDF)`);
   }
 
   // --- operator -------------------------------------------------------------
@@ -585,6 +735,11 @@ async function main() {
   }
 }
 
+// Called at the end of main(): the data must have shown the "mostly undecided" form.
+function checkUndecidedSeen() {
+  check(undecidedSeen > 0, 'no measure tile was mostly undecided: the test data should give one');
+}
+
 async function cleanup() {
   if (browser) await browser.close().catch(() => {});
   if (server && server.exitCode === null) {
@@ -609,8 +764,10 @@ process.on('SIGINT', () => {
 
 try {
   await main();
+  checkUndecidedSeen();
   await cleanup();
-  log(`passed; screenshots in ${shotDir}`);
+  log(`passed (${undecidedSeen} mostly undecided measure tiles checked); screenshots in ${
+      shotDir}`);
 } catch (err) {
   await cleanup();
   const message = err instanceof CheckFailed ? err.message : err.stack || String(err);

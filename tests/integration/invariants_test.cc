@@ -174,8 +174,7 @@ TEST(OrderFree, ShuffledDuplicatedLateAndRebuiltGiveIdenticalKpis) {
       }
     }
   }
-  EXPECT_NE(outputs["in order"]["csv cohort"].find(",measure,niet_terug_opvang_12m,without,"),
-            std::string::npos);
+  EXPECT_NE(outputs["in order"]["csv cohort"].find(",niet_terug_opvang_12m,"), std::string::npos);
 
   for (const Variant& v : variants) {
     expect_same_kpis(v.name + " vs in order", outputs["in order"], outputs[v.name]);
