@@ -1307,6 +1307,10 @@ TEST_F(ApiReportLimits, AnalystsAskForWholeCalendarMonths) {
   }
   json quarter = get("/v1/chains/wonen-eerst/goals?from=2024-01-01&to=2024-04-01", analyst_, 200);
   EXPECT_EQ(quarter["previousFrom"], "2023-10-01");
+  // A `from` after the default `to` (today, or for analysts this month's first
+  // day) is a 400 naming it; it was a 500.
+  expect_bad("/v1/chains/wonen-eerst/goals?from=9999-12-01", analyst_, "from");
+  expect_bad("/v1/chains/wonen-eerst/goals?from=9999-12-31", admin_, "from");
 }
 
 // --round 5: every count a multiple of 5, totals the sums of their periods,
