@@ -122,8 +122,8 @@ def schemathesis(st, document, server, token, parameters, work, name, examples, 
             "--generation-database", "none",
             "--suppress-health-check", "all",
             "--no-color"]
-    print(f"[{name}] {' '.join(a if 'Bearer' not in a else 'Authorization: Bearer ...' for a in args)}",
-          flush=True)
+    shown = ("Authorization: Bearer ..." if "Bearer" in a else a for a in args)
+    print(f"[{name}] {' '.join(shown)}", flush=True)
     started = time.monotonic()
     first = len(server.lines)
     done = subprocess.run(args, cwd=work, capture_output=True, text=True, check=False)
