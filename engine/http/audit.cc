@@ -31,7 +31,11 @@ Status AuditLog::write(const AuditEntry& entry) {
                                  {"chain", entry.chain},
                                  {"clients", entry.clients},
                                  {"status", entry.status}};
-  const std::string text = line.dump() + "\n";
+  // A ref or chain id from the request path need not be UTF-8 (/clients/%FF):
+  // such bytes become U+FFFD, where dump() threw and the uncaught exception
+  // ended serve.
+  const std::string text =
+      line.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
   std::lock_guard lock(mu_);
   if (std::fwrite(text.data(), 1, text.size(), file_) != text.size() || std::fflush(file_) != 0) {
     return Error{"cannot write the audit log"};

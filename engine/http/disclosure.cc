@@ -359,6 +359,8 @@ void strip(Json& node, bool few, bool rounded) {
 
 }  // namespace
 
+bool is_count_key(std::string_view key) { return one_of(kCountKeys, key); }
+
 void disclose(nlohmann::ordered_json& report, const DisclosurePolicy& policy) {
   const bool rounded = policy.round > 1;
   if (policy.k <= 1 && !rounded) return;

@@ -35,6 +35,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
@@ -47,6 +48,11 @@ struct DisclosurePolicy {
 };
 
 void disclose(nlohmann::ordered_json& report, const DisclosurePolicy& policy);
+
+// Whether `key` names a count that disclose() may hide ("<k" or "x"): the
+// API's description types these as integer or string (api/openapi.json,
+// schema Count).
+bool is_count_key(std::string_view key);
 
 // disclose() without rounding.
 void suppress_small_counts(nlohmann::ordered_json& report, uint32_t k);

@@ -25,6 +25,7 @@ std::vector<std::string_view> segments_of(std::string_view path) {
 const std::vector<Route>& routes() {
   using namespace handlers;
   static const std::vector<Route> kRoutes = {
+      {"/v1/openapi.json", openapi, false, {}, {}},
       {"/v1/me", me, true, {}, {"format"}},
       {"/v1/chains", chains, true, {}, {"format"}},
       {"/v1/chains/{id}", chain, true, {}, {"format"}},

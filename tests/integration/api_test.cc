@@ -557,6 +557,25 @@ TEST_F(Api, AnalystsRefusedClientLevelReadsAreAudited) {
   EXPECT_TRUE(stuck_refused);
 }
 
+// A ref that is not UTF-8 (%FF) was written raw into the audit line:
+// nlohmann's dump() threw and the uncaught exception ended serve, for any
+// token (an analyst's refused read is audited too).
+TEST_F(Api, AuditedRefsThatAreNotUtf8AreAnsweredAndLogged) {
+  expect_error("/v1/chains/wonen-eerst/clients/%FF", operator_, 404);
+  expect_error("/v1/chains/wonen-eerst/clients/c-%FF%FE", analyst_, 403);
+  EXPECT_EQ(get_json("/v1/me", operator_)["role"], "operator");
+  int logged = 0;
+  for (const auto& line : split_lines(read_file(*dir_ / "audit.log"))) {
+    json a = json::parse(line, nullptr, false);
+    ASSERT_FALSE(a.is_discarded()) << line;
+    if (a["clients"] == json::array({"\xEF\xBF\xBD"}) && a["status"] == 404) ++logged;
+    if (a["clients"] == json::array({"c-\xEF\xBF\xBD\xEF\xBF\xBD"}) && a["status"] == 403) {
+      ++logged;
+    }
+  }
+  EXPECT_EQ(logged, 2) << read_file(*dir_ / "audit.log");
+}
+
 TEST_F(Api, ExpiredTokensAreRefused) {
   // Lines written by hand: one expired, one expiring far ahead, one in the
   // old four-field form (never expires).
@@ -1363,6 +1382,10 @@ TEST_F(ApiReportLimits, AnalystsAskForWholeCalendarMonths) {
   }
   json quarter = get("/v1/chains/wonen-eerst/goals?from=2024-01-01&to=2024-04-01", analyst_, 200);
   EXPECT_EQ(quarter["previousFrom"], "2023-10-01");
+  // A `from` after the default `to` (today, or for analysts this month's first
+  // day) is a 400 naming it; it was a 500.
+  expect_bad("/v1/chains/wonen-eerst/goals?from=9999-12-01", analyst_, "from");
+  expect_bad("/v1/chains/wonen-eerst/goals?from=9999-12-31", admin_, "from");
 }
 
 // --round 5: every count a multiple of 5, totals the sums of their periods,

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "api_fixture.h"
 #include "http/api.h"
 #include "http/disclosure.h"
 #include "http/reply_cache.h"
@@ -375,15 +376,9 @@ TEST(Reply, CsvFlattensRowsAndSuppressesForAnalysts) {
   ApiRequest request;
   request.query["format"] = "csv";
   request.caller.role = Role::kAdmin;
-  ketenflow::testing::TempDir dir;
-  auto store = store::Store::open(dir.path() + "/store", {});
-  ASSERT_TRUE(store) << store.error();
-  auto audit = AuditLog::open(dir.path() + "/audit.log");
-  ASSERT_TRUE(audit) << audit.error();
-  std::vector<model::ChainModel> chains;
-  HostProbe host;
-  ServerProbe probe;
-  const ApiContext context{**store, chains, **audit, host, probe, 10};
+  const ketenflow::testing::ApiFixture fixture;
+  ASSERT_TRUE(fixture.ok());
+  const ApiContext context = fixture.context();
   ApiReply admin = report_reply(context, request, report, rows);
   EXPECT_EQ(admin.status, 200);
   EXPECT_EQ(admin.content_type, "text/csv; charset=utf-8");
