@@ -47,7 +47,7 @@ def main():
         cli = run(binary, "kpi", "--data", store, "--chain", chain_id, "--format", "csv", *period)
         operator = add_token(binary, tokens, "admin", "admin")
         analyst = add_token(binary, tokens, "an", "analyst")
-        with Serve(binary, store, chain_file, tokens, os.path.join(tmp, "serve.log")) as serve:
+        with Serve(binary, store, chain_file, tokens) as serve:
             query = f"/v1/chains/{chain_id}/kpis?from=2024-01-01&to=2025-01-01&by=month"
             api = serve.get(query + "&format=csv", operator)
             shown = serve.get(query + "&format=csv", analyst)

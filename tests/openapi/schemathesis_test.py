@@ -25,12 +25,14 @@ import re
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.request
 
 from openapi_spec_validator import validate
 from openapi_spec_validator.readers import read_from_filename
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "python"))
+from ketenflow_support import Serve as Server, run  # noqa: E402
 
 CHAIN = "wonen-eerst"
 CHECKS = ",".join([
@@ -40,52 +42,6 @@ CHECKS = ",".join([
     "response_headers_conformance",
     "response_schema_conformance",
 ])
-
-
-def run(*args):
-    done = subprocess.run(args, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        sys.exit(f"failed: {' '.join(args)}\n{done.stdout}\n{done.stderr}")
-    return done.stdout
-
-
-class Server:
-    """`ketenflow serve` on a loopback port; its stderr is drained and kept."""
-
-    def __init__(self, binary, data, chains, tokens, *flags):
-        self.lines = []
-        self.process = subprocess.Popen(
-            [binary, "serve", "--data", data, "--chains", chains, "--http", "127.0.0.1:0",
-             "--tokens", tokens, *flags],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-            text=True, errors="replace")
-        self.url = None
-        found = threading.Event()
-
-        def drain():
-            for line in self.process.stderr:
-                self.lines.append(line)
-                m = re.search(r"listening on (http://\S+)", line)
-                if m and self.url is None:
-                    self.url = m.group(1).rstrip("/")
-                    found.set()
-            found.set()
-
-        threading.Thread(target=drain, daemon=True).start()
-        found.wait(60)
-        if self.url is None:
-            self.stop()
-            sys.exit("ketenflow serve printed no \"listening on\" line; stderr:\n" +
-                     "".join(self.lines))
-
-    def stop(self):
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
 
 
 def answers(lines):

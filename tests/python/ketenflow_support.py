@@ -1,4 +1,4 @@
-"""What the Python tests (tests/pm4py, tests/analysis) share: running the
+"""What the Python tests (tests/pm4py, tests/analysis, tests/openapi) share: running the
 binary, a simulated store, collecting failed checks, and a live `serve`.
 
 The tests put this folder on sys.path themselves (no install step).
@@ -8,7 +8,7 @@ import os
 import re
 import subprocess
 import sys
-import time
+import threading
 import urllib.request
 
 
@@ -49,38 +49,50 @@ class Checks:
 
 
 class Serve:
-    """`ketenflow serve --http 127.0.0.1:0` over a store; the address is read
-    from the "listening on" line of its stderr (kept in log_path)."""
+    """`ketenflow serve --http 127.0.0.1:0` over a store, with extra `flags`;
+    the address is read from the "listening on" line of its stderr, which is
+    drained and kept in `lines` (the access log)."""
 
-    def __init__(self, binary, store, chain_file, tokens, log_path):
-        self.log = open(log_path, "w+", encoding="utf-8")
-        self.child = subprocess.Popen(
-            [binary, "serve", "--data", store, "--chains", chain_file, "--http",
-             "127.0.0.1:0", "--tokens", tokens],
-            stdout=subprocess.DEVNULL, stderr=self.log)
-        self.base = None
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and self.child.poll() is None:
-            self.log.seek(0)
-            found = re.search(r"listening on (http://\S+)", self.log.read())
-            if found:
-                self.base = found.group(1).rstrip("/")
-                return
-            time.sleep(0.1)
-        self.stop()
-        self.log.seek(0)
-        sys.exit(f"serve did not start within 30 s:\n{self.log.read()}")
+    def __init__(self, binary, data, chains, tokens, *flags):
+        self.lines = []
+        self.process = subprocess.Popen(
+            [binary, "serve", "--data", data, "--chains", chains, "--http", "127.0.0.1:0",
+             "--tokens", tokens, *flags],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            text=True, errors="replace")
+        self.url = None
+        found = threading.Event()
+
+        def drain():
+            for line in self.process.stderr:
+                self.lines.append(line)
+                m = re.search(r"listening on (http://\S+)", line)
+                if m and self.url is None:
+                    self.url = m.group(1).rstrip("/")
+                    found.set()
+            found.set()
+
+        threading.Thread(target=drain, daemon=True).start()
+        found.wait(60)
+        if self.url is None:
+            self.stop()
+            sys.exit("ketenflow serve printed no \"listening on\" line; stderr:\n" +
+                     "".join(self.lines))
 
     def get(self, path, token):
-        request = urllib.request.Request(self.base + path,
+        request = urllib.request.Request(self.url + path,
                                          headers={"Authorization": f"Bearer {token}"})
         with urllib.request.urlopen(request, timeout=60) as reply:
             return reply.read().decode("utf-8")
 
     def stop(self):
-        if self.child.poll() is None:
-            self.child.terminate()
-            self.child.wait(timeout=30)
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
 
     def __enter__(self):
         return self
