@@ -17,6 +17,7 @@ const view = {
   to: '',    // ISO day, exclusive (as the API); '' = unbounded
   by: 'month',
   transition: '',  // "from→to"
+  compare: 'previous',  // goals trend against: 'previous' period or the same days a 'year' earlier
 };
 
 // What the API told us.
@@ -82,6 +83,7 @@ function readFragment() {
   view.to = valid(params.get('to'));
   view.by = params.get('by') === 'week' ? 'week' : 'month';
   view.transition = params.get('transition') || '';
+  view.compare = params.get('compare') === 'year' ? 'year' : 'previous';
   return params.has('from') || params.has('to');
 }
 
@@ -93,6 +95,7 @@ function writeFragment() {
   params.set('to', view.to);
   params.set('by', view.by);
   if (view.transition) params.set('transition', view.transition);
+  if (view.compare === 'year') params.set('compare', 'year');
   history.replaceState(null, '', '#' + params.toString());
 }
 
@@ -300,6 +303,9 @@ async function loadChain(choosePeriod) {
 function syncInputs() {
   $('from').value = view.from;
   $('to').value = view.to ? addDays(view.to, -1) : '';
+  for (const radio of document.querySelectorAll('input[name=compare]')) {
+    radio.checked = radio.value === view.compare;
+  }
   for (const radio of document.querySelectorAll('input[name=by]')) {
     radio.checked = radio.value === view.by;
   }
@@ -692,7 +698,7 @@ async function loadGoals(gen, chainPath) {
   loading(box);
   let tree = null;
   try {
-    tree = await api.get(`${chainPath}/goals`, range());
+    tree = await api.get(`${chainPath}/goals`, {...range(), compare: view.compare});
   } catch (err) {
     if (gen !== generation) return;
     if (!(err instanceof api.ApiFailure && err.status === 404)) {
@@ -830,7 +836,7 @@ function trendMark(node) {
   if (typeof node.trend !== 'number' || prev.value === undefined || cur.value === undefined) {
     return prev.value === undefined ?
         null :
-        h('span', {class: 'trend'}, ['vorige periode ', h('b', {}, prev.text)]);
+        h('span', {class: 'trend'}, [`${comparedWith()} `, h('b', {}, prev.text)]);
   }
   const t = node.trend;
   const isShare = cur.kind === 'share';
@@ -842,7 +848,11 @@ function trendMark(node) {
       isShare ? `${sign}${fmt.days(Math.abs(t) * 100)} pp` : `${sign}${fmt.days(Math.abs(t))} d`;
   return h(
       'span', {class: `trend ${cls}`, 'data-testid': 'measure-trend'},
-      [`${arrow} ${amount}`, ' t.o.v. vorige periode (', prev.text, ')']);
+      [`${arrow} ${amount}`, ` t.o.v. ${comparedWith()} (`, prev.text, ')']);
+}
+
+function comparedWith() {
+  return view.compare === 'year' ? 'een jaar eerder' : 'vorige periode';
 }
 
 function measureTile(node) {
@@ -928,7 +938,7 @@ function renderGoals(tree) {
                                h('div', {class: 'tiles'}, goal.measures.map((m) => measureTile(m))),
                              ]));
   const note = tree.previousFrom ?
-      h('p', {class: 'muted note'},
+      h('p', {class: 'muted note', 'data-testid': 'goals-compared'},
         `Vergeleken met ${fmt.date(tree.previousFrom + 'T00:00:00')} t/m ` +
             `${fmt.date(addDays(tree.previousTo, -1) + 'T00:00:00')}.`) :
       null;
@@ -1101,6 +1111,13 @@ function bind() {
     button.addEventListener('click', () => {
       applyPreset(button.dataset.preset);
       refresh();
+    });
+  }
+  for (const radio of document.querySelectorAll('input[name=compare]')) {
+    radio.addEventListener('change', () => {
+      view.compare = radio.value;
+      writeFragment();
+      loadGoals(generation, `/v1/chains/${encodeURIComponent(view.chainId)}`);
     });
   }
   for (const radio of document.querySelectorAll('input[name=by]')) {

@@ -19,6 +19,7 @@ struct GoalsArgs {
   std::string to;
   std::string view = "completion";
   std::string today;
+  std::string compare = "previous";
   std::string format = "table";
   bool ids = false;
 };
@@ -38,6 +39,7 @@ int run_goals(const GoalsArgs& args) {
   q.to = params.to;
   q.view = params.view;
   q.today = params.today;
+  q.compare = *query::parse_compare(args.compare);  // checked by the option
   auto tree = query::goal_tree(**store, *chain, q);
   if (!tree) return fail(tree.error());
   if (args.format == "json") {
@@ -64,6 +66,11 @@ void add_goals_command(CLI::App& app, int& exit_code) {
       ->check(CLI::IsMember({"completion", "cohort"}));
   cmd->add_option("--today", args->today,
                   "Local day taken as today (default: the clock), YYYY-MM-DD");
+  cmd->add_option("--compare", args->compare,
+                  "Trend against the period of equal length before (previous) or the same "
+                  "days a year earlier (year)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"previous", "year"}));
   cmd->add_option("--format", args->format, "table | json")
       ->capture_default_str()
       ->check(CLI::IsMember({"table", "json"}));

@@ -36,7 +36,7 @@ const std::vector<Route>& routes() {
        {"from", "to", "by", "view", "as_of", "format"},
        true},
       {"/v1/chains/{id}/flow", flow, true, {}, {"from", "to", "format"}, true},
-      {"/v1/chains/{id}/goals", goals, true, {}, {"from", "to", "view", "format"}, true},
+      {"/v1/chains/{id}/goals", goals, true, {}, {"from", "to", "view", "compare", "format"}, true},
       {"/v1/chains/{id}/stuck",
        stuck,
        true,

@@ -52,6 +52,13 @@ Result<Period> parse_period(std::string_view text) {
                "\" (expected day, week, month, quarter or year)"};
 }
 
+int32_t year_before(int32_t day) {
+  const date::year_month_day ymd = civil(day);
+  date::year_month_day back{ymd.year() - date::years{1}, ymd.month(), ymd.day()};
+  if (!back.ok()) back = date::year_month_day{back.year() / back.month() / date::last};
+  return to_day(back);
+}
+
 std::string_view period_name(Period period) {
   for (const Named& n : kPeriods) {
     if (n.period == period) return n.name;

@@ -23,4 +23,7 @@ int32_t period_end(Period period, int32_t day);
 // "2024-03-01", "2024-W09", "2024-03", "2024-Q1", "2024".
 std::string period_label(Period period, int32_t day);
 
+// The same calendar day a year earlier (29 February: the 28th).
+int32_t year_before(int32_t day);
+
 }  // namespace ketenflow::kpi

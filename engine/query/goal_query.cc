@@ -37,6 +37,12 @@ Result<v1::GoalTree> goal_tree(const store::Store& store, const model::ChainMode
   return goal_tree(store_aggregates(store, chain.def.id()), chain, query);
 }
 
+Result<Compare> parse_compare(std::string_view text) {
+  if (text.empty() || text == "previous") return Compare::kPrevious;
+  if (text == "year") return Compare::kYear;
+  return Error{"unknown comparison \"" + std::string(text) + "\" (expected previous or year)"};
+}
+
 Result<v1::GoalTree> goal_tree(const AggregateSource& source, const model::ChainModel& chain,
                                const GoalQuery& query) {
   if (!query.to && query.today == INT32_MAX) return Error{"goal tree: give `to` or today"};
@@ -44,9 +50,13 @@ Result<v1::GoalTree> goal_tree(const AggregateSource& source, const model::Chain
   const int32_t from = query.from.value_or(to - kDefaultDays);
   if (from >= to) return Error{"--from must be before --to"};
   int32_t previous_from = from - (to - from);
+  int32_t previous_to = from;
   using kpi::Period;
-  if (query.previous_by_months && kpi::period_start(Period::kMonth, from) == from &&
-      kpi::period_start(Period::kMonth, to) == to) {
+  if (query.compare == Compare::kYear) {
+    previous_from = kpi::year_before(from);
+    previous_to = kpi::year_before(to);
+  } else if (query.previous_by_months && kpi::period_start(Period::kMonth, from) == from &&
+             kpi::period_start(Period::kMonth, to) == to) {
     previous_from = from;
     for (int32_t day = from; day < to; day = kpi::period_end(Period::kMonth, day)) {
       previous_from = kpi::period_start(Period::kMonth, previous_from - 1);
@@ -65,14 +75,16 @@ Result<v1::GoalTree> goal_tree(const AggregateSource& source, const model::Chain
   if (!status) return Error{status.error()};
 
   const auto current = measure_results(chain, days, from, to, query.view, query.today);
-  const auto previous = measure_results(chain, days, previous_from, from, query.view, query.today);
+  const auto previous =
+      measure_results(chain, days, previous_from, previous_to, query.view, query.today);
 
   v1::GoalTree tree;
   tree.set_chain_id(chain.def.id());
   tree.set_from(model::format_day(from));
   tree.set_to(model::format_day(to));
   tree.set_previous_from(model::format_day(previous_from));
-  tree.set_previous_to(model::format_day(from));
+  tree.set_previous_to(model::format_day(previous_to));
+  tree.set_compare(query.compare == Compare::kYear ? "year" : "previous");
   tree.set_view(std::string(view_name(query.view)));
   if (query.today != INT32_MAX) tree.set_today(model::format_day(query.today));
   for (const v1::Goal& goal : chain.def.goals()) {

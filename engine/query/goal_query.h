@@ -1,7 +1,8 @@
 // The goal tree of a chain: its strategic goals (chain file `goals:`), the
 // chain result measures under each, and the partner contribution measures
 // that feed them (`contributes_to:`), each with its value over [from, to) and
-// over the period of equal length just before it, for the trend.
+// over the period it is compared with, for the trend: the period of equal
+// length just before it, or the same days a year earlier.
 #pragma once
 
 #include <cstdint>
@@ -17,6 +18,15 @@
 
 namespace ketenflow::query {
 
+// What the trend compares [from, to) with.
+enum class Compare {
+  kPrevious,  // [from - (to - from), from)
+  kYear,      // [from, to) a year earlier
+};
+
+// "previous" | "year".
+Result<Compare> parse_compare(std::string_view text);
+
 struct GoalQuery {
   // Local days [from, to). `to` defaults to today, `from` to 365 days before `to`.
   std::optional<int32_t> from;
@@ -29,6 +39,7 @@ struct GoalQuery {
   // When from and to are first days of months: the previous period is as many
   // whole months before `from`, not as many days.
   bool previous_by_months = false;
+  Compare compare = Compare::kPrevious;
 };
 
 Result<v1::GoalTree> goal_tree(const store::Store& store, const model::ChainModel& chain,

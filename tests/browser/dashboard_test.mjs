@@ -465,6 +465,27 @@ async function main() {
     const months = await checkTrend(page, api, BUSY.id, YEAR, 'month', 'admin');
     await shot(page, '01-admin-year');
 
+    // Goals against the same days a year earlier instead of the period before.
+    const note = async () => (await text(page, 'goals-compared', 'admin compare')).trim();
+    const before = await note();
+    await page.locator('[data-testid=compare-year]').check({force: true});
+    await page.waitForFunction((b) => {
+      const el = document.querySelector('[data-testid=goals-compared]');
+      return el && el.textContent.trim() !== b;
+    }, before, {timeout: 10000});
+    const yearAgo = await apiJson(
+        api, `/v1/chains/${BUSY.id}/goals`, {...YEAR, compare: 'year'});
+    check(yearAgo.previousFrom === '2023-01-01' && yearAgo.previousTo === '2024-01-01',
+          `goals compare=year: previous period ${yearAgo.previousFrom}..${yearAgo.previousTo}`);
+    const shown = await note();
+    check(/1 jan(\.|uari)? 2023/.test(shown) && /31 dec(\.|ember)? 2023/.test(shown),
+          `compare with a year earlier: the note says "${shown}"`);
+    check(page.url().includes('compare=year'), 'compare=year is not kept in the URL');
+    await page.locator('[data-testid=compare-previous]').check({force: true});
+    await page.waitForFunction(
+        (b) => document.querySelector('[data-testid=goals-compared]')?.textContent.trim() === b,
+        before, {timeout: 10000});
+
     // Click the arrow of the busiest transition, then pick another from the list.
     const busiest = [...flow.transitions].sort((a, b) => b.count - a.count)[0];
     await page.locator(`[data-transition="${busiest.from}→${busiest.to}"] .edge-line`).click({

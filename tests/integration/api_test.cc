@@ -254,6 +254,39 @@ TEST_F(Api, GoalsEqualTheCommandLine) {
   expect_error("/v1/chains/wonen-eerst/goals?view=sideways", analyst_, 400, "view");
 }
 
+TEST_F(Api, GoalsCompareWithTheSameDaysAYearEarlier) {
+  RunResult cli =
+      ketenflow({"goals", "--data", data(), "--chain", "wonen-eerst", "--from", "2025-01-01",
+                 "--to", "2025-04-01", "--compare", "year", "--format", "json"});
+  ASSERT_TRUE(Ok(cli));
+  json year = get_json("/v1/chains/wonen-eerst/goals?from=2025-01-01&to=2025-04-01&compare=year",
+                       operator_);
+  EXPECT_EQ(year, json::parse(cli.out));
+  EXPECT_EQ(year["compare"], "year");
+  EXPECT_EQ(year["previousFrom"], "2024-01-01");
+  EXPECT_EQ(year["previousTo"], "2024-04-01");
+  // The year-ago values are the current values of a report over those days.
+  json then = get_json("/v1/chains/wonen-eerst/goals?from=2024-01-01&to=2024-04-01", operator_);
+  ASSERT_FALSE(year["goals"].empty());
+  for (size_t g = 0; g < year["goals"].size(); ++g) {
+    for (size_t m = 0; m < year["goals"][g]["measures"].size(); ++m) {
+      const json& node = year["goals"][g]["measures"][m];
+      const json& old = then["goals"][g]["measures"][m];
+      EXPECT_EQ(node["previous"], old["current"]) << node["current"]["measure"];
+      if (node["current"]["clients"] != 0 && node["previous"]["clients"] != 0 &&
+          node["current"]["kind"] != "duration") {
+        EXPECT_DOUBLE_EQ(node["trend"].get<double>(), node["current"]["share"].get<double>() -
+                                                          node["previous"]["share"].get<double>());
+      }
+    }
+  }
+  json before = get_json("/v1/chains/wonen-eerst/goals?from=2025-01-01&to=2025-04-01", operator_);
+  EXPECT_EQ(before["compare"], "previous");
+  EXPECT_EQ(before["previousFrom"], "2024-10-03");
+  EXPECT_EQ(before["previousTo"], "2025-01-01");
+  expect_error("/v1/chains/wonen-eerst/goals?compare=decade", operator_, 400, "compare");
+}
+
 TEST_F(Api, FlowIsTheStagesAndTransitionsOfTheKpis) {
   const std::string period = "from=2024-01-01&to=2024-07-01";
   json flow = get_json("/v1/chains/wonen-eerst/flow?" + period, operator_);

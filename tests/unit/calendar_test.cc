@@ -62,6 +62,14 @@ TEST(Calendar, WeekStartIsAlwaysAMondaySevenDaysApart) {
   }
 }
 
+TEST(Calendar, AYearBeforeIsTheSameCalendarDayAndLeapDayGoesToThe28th) {
+  EXPECT_EQ(model::format_day(year_before(day("2025-03-15"))), "2024-03-15");
+  EXPECT_EQ(model::format_day(year_before(day("2025-01-01"))), "2024-01-01");
+  EXPECT_EQ(model::format_day(year_before(day("2024-02-29"))), "2023-02-28");
+  EXPECT_EQ(model::format_day(year_before(day("2024-03-01"))), "2023-03-01");
+  EXPECT_EQ(model::format_day(year_before(day("2025-02-28"))), "2024-02-28");
+}
+
 TEST(Calendar, MonthsIncludingLeapYears) {
   EXPECT_EQ(start(Period::kMonth, "2024-02-29"), "2024-02-01");
   EXPECT_EQ(end(Period::kMonth, "2024-02-29"), "2024-03-01");

@@ -1,5 +1,6 @@
-// GET /v1/chains/{id}/goals?from=&to=&view=: the chain's goal tree with each
-// measure's value, norm, target and trend against the period before.
+// GET /v1/chains/{id}/goals?from=&to=&view=&compare=previous|year: the chain's
+// goal tree with each measure's value, norm, target and trend against the
+// period before or the same days a year earlier.
 #include "http/handlers/handlers.h"
 #include "kpi/calendar.h"
 #include "model/time.h"
@@ -35,6 +36,11 @@ ApiReply goals(const ApiContext& context, const ApiRequest& request) {
   q.view = params.view;
   q.today = params.today;
   q.budget = context.budget;
+  if (auto compare = request.query.find("compare"); compare != request.query.end()) {
+    auto parsed = query::parse_compare(compare->second);
+    if (!parsed) return bad_parameter("compare", parsed.error());
+    q.compare = *parsed;
+  }
   if (request.caller.role == Role::kAnalyst && context.calendar_periods) {
     // Whole months by default too (the last twelve before this one), and the
     // previous period as many whole months before.
