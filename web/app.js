@@ -16,7 +16,7 @@ const view = {
   from: '',  // ISO day, inclusive; '' = unbounded
   to: '',    // ISO day, exclusive (as the API); '' = unbounded
   by: 'month',
-  transition: '',  // "from→to"
+  transition: '',       // "from→to"
   compare: 'previous',  // goals trend against: 'previous' period or the same days a 'year' earlier
 };
 
@@ -957,20 +957,35 @@ function fillStageFilter() {
       ...stages.map((s) => h('option', {value: s.id}, s.name || s.id)));
 }
 
+// The chain's inactive_after_days, or 0: clients without an event for longer
+// are listed apart as "uit beeld" (out of view), not as stuck.
+function inactiveAfterDays() {
+  return data.chain?.inactiveAfterDays > 0 ? data.chain.inactiveAfterDays : 0;
+}
+
 async function loadStuck(gen, chainPath) {
   const box = $('stuck');
+  const apart = inactiveAfterDays();
   loading(box);
+  $('out-of-view-panel').hidden = !apart;
+  if (apart) loading($('out-of-view'));
   let list;
+  let gone = null;
   try {
-    list = await api.get(`${chainPath}/stuck`, {
-      stage: $('stuck-stage').value,
-      overdue: $('stuck-overdue').checked ? 'true' : '',
-      limit: 200,
-    });
+    const params = {stage: $('stuck-stage').value, limit: 200};
+    [list, gone] = await Promise.all([
+      api.get(`${chainPath}/stuck`, {
+        ...params,
+        overdue: $('stuck-overdue').checked ? 'true' : '',
+        out_of_view: apart ? 'false' : ''
+      }),
+      apart ? api.get(`${chainPath}/stuck`, {...params, out_of_view: 'true'}) : null,
+    ]);
   } catch (err) {
     if (gen !== generation) return;
     $('stuck-summary').textContent = '';
     showError(box, err, 'De lijst van vastgelopen cliënten');
+    if (apart) $('out-of-view').replaceChildren();
     return;
   }
   if (gen !== generation) return;
@@ -985,14 +1000,37 @@ async function loadStuck(gen, chainPath) {
     box.replaceChildren(h(
         'p', {class: 'muted', 'data-testid': 'stuck-empty'},
         $('stuck-overdue').checked ? 'Niemand wacht langer dan de norm.' : 'Geen open bezoeken.'));
-    return;
+  } else {
+    box.replaceChildren(visitTable(visits, 'stuck-row'));
+    if (list.truncated) box.append(h('p', {class: 'muted note'}, 'Alleen de eerste 200 getoond.'));
   }
+  if (apart) renderOutOfView(gone, apart);
+}
+
+// Open visits of clients without any event for longer than the chain's
+// inactive_after_days: out of view, apart from the stuck list.
+function renderOutOfView(list, days) {
+  const box = $('out-of-view');
+  const visits = list.visits ?? [];
+  $('out-of-view-title').textContent =
+      `Uit beeld: geen gebeurtenis in meer dan ${fmt.days(days)} dagen`;
+  $('out-of-view-summary').textContent = visits.length ?
+      (list.truncated ? `${fmt.count(visits.length)} van ${fmt.count(list.total ?? 0)} cliënten` :
+                        `${fmt.count(visits.length)} cliënten`) :
+                        '';
+  box.replaceChildren(
+      visits.length ?
+          visitTable(visits, 'out-of-view-row') :
+          h('p', {class: 'muted', 'data-testid': 'out-of-view-empty'}, 'Niemand is uit beeld.'));
+}
+
+function visitTable(visits, testid) {
   const rows = visits.map(
       (v) =>
           h('tr', {
-            'data-testid': 'stuck-row',
+            'data-testid': testid,
             tabindex: 0,
-            class: v.overdue ? 'overdue' : '',
+            class: v.overdue && !v.outOfView ? 'overdue' : '',
             onclick: () => openPath(v.clientRef),
             onkeydown: (e) => {
               if (e.key === 'Enter') openPath(v.clientRef);
@@ -1003,18 +1041,21 @@ async function loadStuck(gen, chainPath) {
               h('td', {}, v.stageName || stageName(v.stage)),
               h('td', {}, fmt.date(v.enteredAt)),
               h('td', {class: 'num', 'data-testid': 'stuck-days'}, fmt.days(v.daysWaiting ?? 0)),
+              h('td', {class: 'num', 'data-testid': 'stuck-quiet'},
+                fmt.days(v.daysSinceLastEvent ?? 0)),
               h('td', {class: 'num'}, v.normDays ? `${fmt.days(v.normDays)} d` : fmt.DASH),
               h('td', {}, v.normToStage ? `naar ${stageName(v.normToStage)}` : ''),
               h('td', {}, (v.partners ?? []).map(partnerName).join(', ')),
             ]));
-  box.replaceChildren(h('table', {class: 'table'}, [
+  return h('table', {class: 'table'}, [
     h('thead', {},
       h('tr', {},
-        ['Cliënt', 'Fase', 'Sinds', 'Wacht (dagen)', 'Norm', 'Volgende fase', 'Partners'].map(
-            (c, i) => h('th', {class: i === 3 || i === 4 ? 'num' : ''}, c)))),
+        [
+          'Cliënt', 'Fase', 'Sinds', 'Wacht (dagen)', 'Stil (dagen)', 'Norm', 'Volgende fase',
+          'Partners'
+        ].map((c, i) => h('th', {class: i >= 3 && i <= 5 ? 'num' : ''}, c)))),
     h('tbody', {}, rows),
-  ]));
-  if (list.truncated) box.append(h('p', {class: 'muted note'}, 'Alleen de eerste 200 getoond.'));
+  ]);
 }
 
 async function openPath(ref) {

@@ -41,7 +41,7 @@ const std::vector<Route>& routes() {
        stuck,
        true,
        {kOperator, kAdmin},
-       {"stage", "overdue", "limit", "offset", "format"},
+       {"stage", "overdue", "out_of_view", "limit", "offset", "format"},
        false,
        true},
       {"/v1/chains/{id}/clients/{ref}", client, true, {kOperator, kAdmin}, {"format"}, false, true},

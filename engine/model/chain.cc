@@ -318,6 +318,12 @@ Result<ChainModel> make_chain_model(v1::Chain def) {
     problems.add("time_zone", "unknown time zone '" + def.time_zone() +
                                   "' (use an IANA name such as Europe/Amsterdam)");
   }
+  if (def.inactive_after_days() < 0 || def.inactive_after_days() > 36500 ||
+      !std::isfinite(def.inactive_after_days())) {
+    problems.add("inactive_after_days",
+                 "inactive_after_days must be a number of days from 0 (never) to 36500 (got " +
+                     format_days(def.inactive_after_days()) + ")");
+  }
   // An inferred chain starts empty and grows with the log (inferred_chain.h).
   if (!def.inferred()) {
     if (def.stages_size() == 0) problems.add("stages", "chain has no stages");

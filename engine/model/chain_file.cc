@@ -15,14 +15,14 @@
 //   norms:                               # handover norms in calendar days
 //     - {from: aanmelding, to: intake, days: 1}   # `to` optional: the next stage by rank
 //   inferred: false                      # optional; true only for chains inferred from a log
+//   inactive_after_days: 365             # optional; no event for longer: "uit beeld"
 //
 // Keys: chain {id, name, time_zone, partners, stages, milestones, norms, inferred,
-// measures, goals, holidays}; partner {id, name}; stage {id, name, owner, rank};
-// milestone {id, name, stage, partners, terminal}; norm {from, to, days};
-// measure {id, name, kind, from, to | before, milestones, from_occurrence,
-// to_occurrence, days | norm_days, working_days, where, partner, contributes_to,
-// target}; goal {id, name, measures}; holidays: a list of dates. Any other key
-// is an error.
+// measures, goals, holidays, inactive_after_days}; partner {id, name}; stage {id, name, owner,
+// rank}; milestone {id, name, stage, partners, terminal}; norm {from, to, days}; measure {id, name,
+// kind, from, to | before, milestones, from_occurrence, to_occurrence, days | norm_days,
+// working_days, where, partner, contributes_to, target}; goal {id, name, measures}; holidays: a
+// list of dates. Any other key is an error.
 //
 // Promise: every problem in a file is reported at once, one per line, each as
 // "FILE:LINE: what is wrong" (LINE is 1-based), sorted by line. That covers
@@ -519,12 +519,14 @@ void parse_root(Parse& p, const YAML::Node& root) {
   p.root_line = std::max(1, line_of(root));
   const Fields f = read_map(p, root,
                             {"id", "name", "time_zone", "partners", "stages", "milestones", "norms",
-                             "inferred", "measures", "goals", "holidays"},
+                             "inferred", "measures", "goals", "holidays", "inactive_after_days"},
                             "the chain");
   p.chain.set_id(read_text(p, f, "id", "id"));
   p.chain.set_name(read_text(p, f, "name", "name"));
   p.chain.set_time_zone(read_text(p, f, "time_zone", "time_zone"));
   p.chain.set_inferred(read_bool(p, f, "inferred", "inferred"));
+  p.chain.set_inactive_after_days(
+      read_number(p, f, "inactive_after_days", "inactive_after_days", "a number of days"));
   parse_partners(p, f);
   parse_stages(p, f);
   parse_milestones(p, f);

@@ -45,7 +45,7 @@ Status list_stage(const store::Store& store, const model::ChainModel& chain, int
     // Beyond the page, without a filter that needs the path: the index entry is
     // the open visit (written in the same batch as the path; `check` verifies
     // both agree), so it is counted from the key alone.
-    if (listed == keep && !query.client_filter && !query.overdue_only) {
+    if (listed == keep && !query.client_filter && !query.overdue_only && !query.out_of_view) {
       ++total;
       continue;
     }
@@ -75,7 +75,10 @@ Status list_stage(const store::Store& store, const model::ChainModel& chain, int
       stuck.set_norm_to_stage(chain.stage_id(norm->second));
       stuck.set_overdue(query.now_ms - visit.last_event_ms > norm->first * kDayMs);
     }
+    const double inactive = chain.def.inactive_after_days();
+    stuck.set_out_of_view(inactive > 0 && query.now_ms - visit.last_event_ms > inactive * kDayMs);
     if (query.overdue_only && !stuck.overdue()) continue;
+    if (query.out_of_view && stuck.out_of_view() != *query.out_of_view) continue;
     ++total;
     if (listed == keep) continue;  // counted, beyond every page this query can show
     for (size_t i = visit.first; i <= visit.last; ++i) {
@@ -119,6 +122,7 @@ Result<v1::StuckList> stuck_list(const store::Store& store, const model::ChainMo
   *list.mutable_as_of() = model::from_ms(query.now_ms);
   list.set_total(static_cast<uint32_t>(std::min<uint64_t>(total, UINT32_MAX)));
   list.set_offset(static_cast<uint32_t>(query.offset));
+  list.set_inactive_after_days(chain.def.inactive_after_days());
   const size_t first = std::min(query.offset, visits.size());
   const size_t last = std::min(first + query.limit, visits.size());
   for (size_t i = first; i < last; ++i) *list.add_visits() = std::move(visits[i]);

@@ -4,7 +4,8 @@
 //
 // A visit is overdue when the time since its last event exceeds the smallest
 // norm on a transition out of its stage: the same clock the handover-delay
-// norm uses once the client moves on (README "KPI definitions").
+// norm uses once the client moves on (README "KPI definitions"). It is out of
+// view when that time exceeds the chain's inactive_after_days.
 #pragma once
 
 #include <cstddef>
@@ -26,6 +27,9 @@ namespace ketenflow::query {
 struct StuckQuery {
   std::optional<std::string> stage;  // one stage id, or all stages
   bool overdue_only = false;
+  // With the chain's inactive_after_days: only visits out of view (true) or
+  // only those in view (false); all when unset.
+  std::optional<bool> out_of_view;
   size_t limit = 100;
   // Visits skipped before the page, oldest first; the list's total counts
   // them all.

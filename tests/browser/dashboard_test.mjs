@@ -7,7 +7,7 @@
 // build/screenshots). Exits non-zero with a message naming the first failed
 // check; the server is always stopped.
 import {spawn, spawnSync} from 'node:child_process';
-import {mkdirSync, mkdtempSync, rmSync} from 'node:fs';
+import {cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
@@ -18,7 +18,11 @@ const bin = path.resolve(process.env.KETENFLOW_BIN || path.join(sourceDir, 'buil
 const shotDir =
     path.resolve(process.env.SCREENSHOT_DIR || path.join(sourceDir, 'build', 'screenshots'));
 const chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium';
-const chainsDir = path.join(sourceDir, 'chains');
+// The repository's chain files, copied into the work folder by main() with
+// the busy chain's inactive_after_days set so that, whatever today is, clients
+// whose last event was before INACTIVE_SINCE are out of view and later ones not.
+let chainsDir = path.join(sourceDir, 'chains');
+const INACTIVE_SINCE = '2024-09-01';
 
 // The busy chain (full year of arrivals) and the small one (for "<10").
 const BUSY = {
@@ -395,6 +399,16 @@ async function main() {
   const data = path.join(work, 'store');
   const tokens = path.join(work, 'tokens');
 
+  const ownChains = path.join(work, 'chains');
+  cpSync(chainsDir, ownChains, {recursive: true});
+  chainsDir = ownChains;
+  const busyFile = path.join(chainsDir, `${BUSY.id}.yaml`);
+  const inactiveDays = Math.floor((Date.now() - Date.parse(`${INACTIVE_SINCE}T00:00:00Z`)) / 864e5);
+  const yaml = readFileSync(busyFile, 'utf8');
+  check(/^inactive_after_days: .*$/m.test(yaml), `${BUSY.id}.yaml sets no inactive_after_days`);
+  writeFileSync(
+      busyFile, yaml.replace(/^inactive_after_days: .*$/m, `inactive_after_days: ${inactiveDays}`));
+
   step = 'simulate and ingest';
   const files = [];
   for (const c of [BUSY, SMALL]) {
@@ -473,13 +487,14 @@ async function main() {
       const el = document.querySelector('[data-testid=goals-compared]');
       return el && el.textContent.trim() !== b;
     }, before, {timeout: 10000});
-    const yearAgo = await apiJson(
-        api, `/v1/chains/${BUSY.id}/goals`, {...YEAR, compare: 'year'});
-    check(yearAgo.previousFrom === '2023-01-01' && yearAgo.previousTo === '2024-01-01',
-          `goals compare=year: previous period ${yearAgo.previousFrom}..${yearAgo.previousTo}`);
+    const yearAgo = await apiJson(api, `/v1/chains/${BUSY.id}/goals`, {...YEAR, compare: 'year'});
+    check(
+        yearAgo.previousFrom === '2023-01-01' && yearAgo.previousTo === '2024-01-01',
+        `goals compare=year: previous period ${yearAgo.previousFrom}..${yearAgo.previousTo}`);
     const shown = await note();
-    check(/1 jan(\.|uari)? 2023/.test(shown) && /31 dec(\.|ember)? 2023/.test(shown),
-          `compare with a year earlier: the note says "${shown}"`);
+    check(
+        /1 jan(\.|uari)? 2023/.test(shown) && /31 dec(\.|ember)? 2023/.test(shown),
+        `compare with a year earlier: the note says "${shown}"`);
     check(page.url().includes('compare=year'), 'compare=year is not kept in the URL');
     await page.locator('[data-testid=compare-previous]').check({force: true});
     await page.waitForFunction(
@@ -513,7 +528,8 @@ async function main() {
 
     // Stuck list (overdue), then a client's path.
     await choosePeriod(page, YEAR.from, YEAR.to, 'month');
-    const stuck = await apiJson(api, `/v1/chains/${BUSY.id}/stuck`, {overdue: 'true', limit: 200});
+    const stuck = await apiJson(
+        api, `/v1/chains/${BUSY.id}/stuck`, {overdue: 'true', out_of_view: 'false', limit: 200});
     const rows = await page.locator('[data-testid=stuck-row]').count();
     check(
         rows === (stuck.visits ?? []).length,
@@ -527,6 +543,27 @@ async function main() {
     expectDays(
         await firstRow.locator('[data-testid=stuck-days]').textContent(),
         stuck.visits[0].daysWaiting * 86400, 'admin stuck list days waiting');
+    // Clients without an event for longer than the chain's inactive_after_days: apart.
+    const chainDef = await apiJson(api, `/v1/chains/${BUSY.id}`);
+    const inactive = chainDef.inactiveAfterDays;
+    check(inactive > 365, `${BUSY.id}: inactiveAfterDays ${inactive}, expected the test's value`);
+    const gone =
+        await apiJson(api, `/v1/chains/${BUSY.id}/stuck`, {out_of_view: 'true', limit: 200});
+    const goneRows = await page.locator('[data-testid=out-of-view-row]').count();
+    check(
+        goneRows === (gone.visits ?? []).length && goneRows > 0,
+        `admin out of view: ${goneRows} rows on screen, API lists ${(gone.visits ?? []).length}`);
+    check(
+        (gone.visits ?? []).every((v) => v.outOfView && v.daysSinceLastEvent > inactive),
+        `admin out of view: a listed client had an event within ${inactive} days`);
+    check(
+        (stuck.visits ?? []).every((v) => !v.outOfView && v.daysSinceLastEvent <= inactive),
+        'admin stuck list: a client out of view is listed as stuck');
+    const quiet = await page.locator('[data-testid=out-of-view-row]')
+                      .first()
+                      .locator('[data-testid=stuck-quiet]')
+                      .textContent();
+    expectDays(quiet, gone.visits[0].daysSinceLastEvent * 86400, 'admin out of view: days quiet');
     await firstRow.click();
     await page.waitForSelector('[data-testid=path-visit]', {timeout: 10000});
     const clientPath =
@@ -555,7 +592,8 @@ async function main() {
     noConsoleErrors(page, 'admin');
     await context.close();
     log(`admin: flow map, ${tiles}, ${months} months and ${weeks} weeks of trend, ` +
-        `distributions of 2 transitions, ${rows} stuck clients and a client path match the API`);
+        `distributions of 2 transitions, ${rows} stuck clients, ${goneRows} out of view and a ` +
+        `client path match the API`);
   }
 
   // --- phone, partial periods, print ------------------------------------------
@@ -690,14 +728,16 @@ async function main() {
     await choosePeriod(page, YEAR.from, YEAR.to, 'month');
     await checkFlow(page, api, BUSY.id, YEAR, 'operator');
     await checkTiles(page, api, BUSY.id, YEAR, 'operator');
-    const stuck = await apiJson(api, `/v1/chains/${BUSY.id}/stuck`, {overdue: 'true', limit: 200});
+    const stuck = await apiJson(
+        api, `/v1/chains/${BUSY.id}/stuck`, {overdue: 'true', out_of_view: 'false', limit: 200});
     const rows = await page.locator('[data-testid=stuck-row]').count();
     check(
         rows === (stuck.visits ?? []).length,
         `operator stuck list: ${rows} rows on screen, API lists ${(stuck.visits ?? []).length}`);
     // All open visits, not only overdue ones.
     await page.locator('[data-testid=stuck-overdue]').uncheck();
-    const all = await apiJson(api, `/v1/chains/${BUSY.id}/stuck`, {limit: 200});
+    const all =
+        await apiJson(api, `/v1/chains/${BUSY.id}/stuck`, {out_of_view: 'false', limit: 200});
     await page
         .waitForFunction(
             (n) => document.querySelectorAll('[data-testid=stuck-row]').length === n,

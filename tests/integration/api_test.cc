@@ -379,6 +379,25 @@ TEST_F(Api, AnalystsSeeSmallCountsSuppressed) {
   EXPECT_NE(csv->body.find("count<10"), std::string::npos);
 }
 
+TEST_F(Api, StuckListsClientsOutOfViewApart) {
+  // chains/wonen-eerst.yaml: inactive_after_days 365.
+  json all = get_json("/v1/chains/wonen-eerst/stuck?limit=10000", admin_);
+  json gone = get_json("/v1/chains/wonen-eerst/stuck?limit=10000&out_of_view=true", admin_);
+  json seen = get_json("/v1/chains/wonen-eerst/stuck?limit=10000&out_of_view=false", admin_);
+  EXPECT_EQ(all["inactiveAfterDays"], 365);
+  EXPECT_EQ(gone["total"].get<int>() + seen["total"].get<int>(), all["total"].get<int>());
+  EXPECT_EQ(gone["visits"].size() + seen["visits"].size(), all["visits"].size());
+  int flagged = 0;
+  for (const auto& v : all["visits"]) {
+    EXPECT_EQ(v["outOfView"].get<bool>(), v["daysSinceLastEvent"].get<double>() > 365) << v;
+    flagged += v["outOfView"].get<bool>();
+  }
+  EXPECT_EQ(flagged, gone["total"].get<int>());
+  for (const auto& v : gone["visits"]) EXPECT_TRUE(v["outOfView"].get<bool>());
+  for (const auto& v : seen["visits"]) EXPECT_FALSE(v["outOfView"].get<bool>());
+  expect_error("/v1/chains/wonen-eerst/stuck?out_of_view=maybe", admin_, 400, "out_of_view");
+}
+
 TEST_F(Api, StuckListsOldestFirstWithNorms) {
   json all = get_json("/v1/chains/wonen-eerst/stuck?limit=50", admin_);
   ASSERT_FALSE(all["visits"].empty());

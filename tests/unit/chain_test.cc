@@ -115,6 +115,19 @@ TEST(ChainFile, ValidChainLoadsWithDefaults) {
   EXPECT_EQ(m.norm(1, 0), std::nullopt);
 }
 
+TEST(ChainFile, InactiveAfterDaysIsOptionalAndMustBeADayCount) {
+  EXPECT_EQ(parse_chain_yaml(kValid, "test.yaml")->def.inactive_after_days(), 0);
+  auto set = parse_chain_yaml(std::string(kValid) + "inactive_after_days: 365\n", "test.yaml");
+  ASSERT_TRUE(set.ok()) << set.error();
+  EXPECT_EQ(set->def.inactive_after_days(), 365);
+  EXPECT_NE(errors(std::string(kValid) + "inactive_after_days: -1\n")
+                .find("inactive_after_days must be a number of days from 0 (never) to 36500"),
+            std::string::npos);
+  EXPECT_NE(errors(std::string(kValid) + "inactive_after_days: soon\n")
+                .find("inactive_after_days: expected a number of days, got"),
+            std::string::npos);
+}
+
 TEST(ChainFile, BlockStyleAndExplicitRanks) {
   const std::string yaml =
       "id: ranked\n"

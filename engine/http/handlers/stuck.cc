@@ -1,4 +1,4 @@
-// GET /v1/chains/{id}/stuck?stage=&overdue=true&limit=&offset=: open visits,
+// GET /v1/chains/{id}/stuck?stage=&overdue=true&out_of_view=&limit=&offset=: open visits,
 // oldest first, a page of `limit` after `offset`, with the total. Operators see only clients their
 // partner has reported on; every listed client is audited.
 #include <algorithm>
@@ -26,6 +26,12 @@ ApiReply stuck(const ApiContext& context, const ApiRequest& request) {
       return bad_parameter("overdue", "true or false");
     }
     q.overdue_only = it->second == "true";
+  }
+  if (auto it = request.query.find("out_of_view"); it != request.query.end()) {
+    if (it->second != "true" && it->second != "false") {
+      return bad_parameter("out_of_view", "true or false");
+    }
+    q.out_of_view = it->second == "true";
   }
   // A whole number in [low, high], or nullopt.
   const auto number = [&](const char* name, size_t low, size_t high) -> std::optional<size_t> {
