@@ -6,6 +6,7 @@
 import * as api from './api.js';
 import * as charts from './charts.js';
 import {h} from './dom.js';
+import * as exporter from './export.js';
 import * as fmt from './format.js';
 
 const $ = (id) => document.getElementById(id);
@@ -1123,7 +1124,129 @@ async function openPath(ref) {
 // ---------------------------------------------------------------------------
 // Wiring.
 
+// ---------------------------------------------------------------------------
+// Downloads per panel (export.js): what the panel shows.
+
+function fileSlug() {
+  const to = view.to ? addDays(view.to, -1) : 'nu';
+  return `${view.chainId}-${view.from || 'begin'}-${to}`;
+}
+
+const text = (el) => (el?.textContent ?? '').replace(/\s+/g, ' ').trim();
+
+// The goal tiles and their partner contributions as on screen.
+function goalsTable() {
+  const rows = [];
+  for (const goal of $('goals').querySelectorAll('.goal')) {
+    const goalName = text(goal.querySelector('h3'));
+    for (const tile of goal.querySelectorAll('.tile')) {
+      const title = text(tile.querySelector('.tile-title')?.firstChild);
+      const details = [...tile.querySelectorAll(':scope > .tile-sub')]
+                          .filter(
+                              (sub) => !sub.querySelector('.contributions') &&
+                                  !sub.classList.contains('contrib-head'))
+                          .map(text)
+                          .filter(Boolean);
+      rows.push(
+          [goalName, title, '', '', text(tile.querySelector('.tile-value')), details.join(' · ')]);
+      for (const li of tile.querySelectorAll('.contributions li')) {
+        const name = li.querySelector('.contrib-name');
+        rows.push([
+          goalName, text(name?.firstChild), text(name?.querySelector('small')), title,
+          text(li.querySelector(':scope > b')), ''
+        ]);
+      }
+    }
+  }
+  return rows.length ?
+      {columns: ['doel', 'maatregel', 'partner', 'bijdrage_aan', 'waarde', 'toelichting'], rows} :
+      null;
+}
+
+// Stages and transitions of the flow map, counts as shown ("<10" for analysts).
+function flowTable() {
+  if (!data.flow) return null;
+  const daysOf = (stats, key) => {
+    const v = charts.stat(stats, key);
+    return v === undefined ? '' : v / 86400;
+  };
+  const rows = charts.orderedStages(data.chain, data.flow.stages).map((s) => {
+    const kpi = (data.flow.stages ?? []).find((k) => k.stage === s.id) ?? {};
+    return ['fase', s.name || s.id, '', '', kpi.entries ?? 0, kpi.wip ?? 0, '', '', '', ''];
+  });
+  for (const t of data.flow.transitions ?? []) {
+    rows.push([
+      'overgang', '', stageName(t.from), stageName(t.to), '', '', t.count,
+      daysOf(t.delay, 'p50Seconds'), t.norm?.days ?? '',
+      t.norm?.days && typeof t.norm?.share === 'number' ? t.norm.share : ''
+    ]);
+  }
+  return {
+    columns: [
+      'soort', 'fase', 'van', 'naar', 'instroom', 'onderweg', 'overgangen', 'mediaan_dagen',
+      'norm_dagen', 'binnen_norm'
+    ],
+    rows
+  };
+}
+
+// The chosen transition's delay distribution.
+function distTable() {
+  const t = currentTransition();
+  if (!t) return null;
+  const keys = [
+    'meanSeconds', 'minSeconds', 'p50Seconds', 'p80Seconds', 'p90Seconds', 'p95Seconds',
+    'maxSeconds'
+  ];
+  return {
+    columns: [
+      'van', 'naar', 'aantal', 'binnen_norm', 'norm_dagen', 'gemiddeld_dagen', 'min_dagen',
+      'p50_dagen', 'p80_dagen', 'p90_dagen', 'p95_dagen', 'max_dagen'
+    ],
+    rows: [[
+      stageName(t.from), stageName(t.to), t.count,
+      t.norm?.days && typeof t.norm?.share === 'number' ? t.norm.share : '', t.norm?.days ?? '',
+      ...keys.map((k) => {
+        const v = charts.stat(t.delay, k);
+        return v === undefined ? '' : v / 86400;
+      })
+    ]],
+  };
+}
+
+// The stuck list and the out-of-view list as on screen.
+function stuckTable() {
+  let columns = null;
+  const rows = [];
+  for (const [id, list] of [['stuck', 'vastgelopen'], ['out-of-view', 'uit beeld']]) {
+    const table = $(id)?.querySelector('table');
+    if (!table || $(id).closest('[hidden]')) continue;
+    columns ??= ['lijst', ...[...table.querySelectorAll('thead th')].map(text)];
+    for (const tr of table.querySelectorAll('tbody tr')) {
+      rows.push([list, ...[...tr.children].map(text)]);
+    }
+  }
+  return columns ? {columns, rows} : null;
+}
+
+function bindDownloads() {
+  exporter.addTools($('goals-panel'), {name: () => `doelen-${fileSlug()}`, table: goalsTable});
+  exporter.addTools($('flow-panel'), {name: () => `stroomkaart-${fileSlug()}`, table: flowTable});
+  exporter.addTools(
+      $('dist-panel'), {name: () => `overdrachtstijd-${fileSlug()}`, table: distTable});
+  for (const [panel, label] of [
+           ['transition-trend-panel', 'verloop-overgang'],
+           ['trend-counts-panel', 'instroom-afgerond'], ['trend-lead-panel', 'doorlooptijd']]) {
+    exporter.addTools($(panel), {
+      name: () => `${label}-${fileSlug()}`,
+      table: () => $(panel).querySelector('svg.chart')?.csvTable ?? null
+    });
+  }
+  exporter.addTools($('stuck-panel'), {name: () => `clienten-${fileSlug()}`, table: stuckTable});
+}
+
 function bind() {
+  bindDownloads();
   $('login-form').addEventListener('submit', (e) => {
     e.preventDefault();
     api.setToken($('token').value);

@@ -509,6 +509,14 @@ export function lineChart({
     'font-family': FONT,
     'data-testid': testid
   });
+  // What the chart shows, for the panel's CSV download (export.js).
+  root.csvTable = {
+    columns: ['periode', ...series.map((s) => s.name), 'compleet'],
+    rows: labels.map(
+        (label, i) =>
+            [label, ...series.map((s) => (typeof s.values[i] === 'number' ? s.values[i] : '')),
+             partial[i] ? 'nee' : 'ja']),
+  };
   for (let v = 0; v <= top + step / 2; v += step) {
     root.append(svg('line', {x1: left, x2: left + plotW, y1: y(v), y2: y(v), class: 'grid'}));
     root.append(text(left - 6, y(v) + 4, yFormat(v), {'text-anchor': 'end', class: 'axis'}));

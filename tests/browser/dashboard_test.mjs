@@ -362,6 +362,24 @@ async function checkTrend(page, api, chainId, period, by, role) {
   return report.periods?.length ?? 0;
 }
 
+// Clicks a panel's download button; the downloaded file's bytes.
+async function downloaded(page, testid) {
+  const [file] = await Promise.all([
+    page.waitForEvent('download', {timeout: 10000}),
+    page.locator(`[data-testid=${testid}]`).click(),
+  ]);
+  return {name: file.suggestedFilename(), bytes: readFileSync(await file.path())};
+}
+
+// Splits simple CSV (no quoted separators in the checked columns) into rows.
+function csvLines(bytes) {
+  return bytes.toString('utf8')
+      .replace(/^\ufeff/, '')
+      .trim()
+      .split(/\r?\n/)
+      .map((l) => l.split(','));
+}
+
 // Opens the dashboard with a token in the fragment and checks it is taken out of the URL.
 async function openWithToken(context, base, token, role) {
   const page = await context.newPage();
@@ -478,6 +496,41 @@ async function main() {
     const tiles = await checkTiles(page, api, BUSY.id, YEAR, 'admin');
     const months = await checkTrend(page, api, BUSY.id, YEAR, 'month', 'admin');
     await shot(page, '01-admin-year');
+
+    // Downloads: the flow map's numbers as CSV, the map as SVG and PNG, a trend as CSV.
+    {
+      const csv = await downloaded(page, 'flow-panel-csv');
+      const lines = csvLines(csv.bytes);
+      check(
+          lines[0].join(',') ===
+              'soort,fase,van,naar,instroom,onderweg,overgangen,mediaan_dagen,norm_dagen,binnen_norm',
+          `flow CSV header: ${lines[0].join(',')}`);
+      const moves = lines.filter((l) => l[0] === 'overgang');
+      check(
+          moves.length === flow.transitions.length,
+          `flow CSV: ${moves.length} transitions, the API has ${flow.transitions.length}`);
+      const total = (rows) => rows.reduce((n, l) => n + Number(l[6]), 0);
+      const apiTotal = flow.transitions.reduce((n, t) => n + t.count, 0);
+      check(
+          total(moves) === apiTotal,
+          `flow CSV: ${total(moves)} transitions counted, API ${apiTotal}`);
+      check(
+          /^stroomkaart-wonen-eerst-2024-01-01-2024-12-31\.csv$/.test(csv.name),
+          `flow CSV file name ${csv.name}`);
+      const svg = (await downloaded(page, 'flow-panel-svg')).bytes.toString('utf8');
+      check(
+          svg.startsWith('<svg') && svg.includes('xmlns="http://www.w3.org/2000/svg"') &&
+              svg.includes('Aanmelding'),
+          `flow SVG: ${svg.slice(0, 80)}`);
+      const png = (await downloaded(page, 'flow-panel-png')).bytes;
+      check(
+          png.subarray(1, 4).toString() === 'PNG' && png.length > 2000,
+          `flow PNG: ${png.length} bytes, starts ${png.subarray(0, 4).toString('hex')}`);
+      const trend = csvLines((await downloaded(page, 'trend-counts-panel-csv')).bytes);
+      check(
+          trend.length - 1 === months,
+          `trend CSV: ${trend.length - 1} periods, the chart shows ${months}`);
+    }
 
     // Goals against the same days a year earlier instead of the period before.
     const note = async () => (await text(page, 'goals-compared', 'admin compare')).trim();
