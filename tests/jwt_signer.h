@@ -19,7 +19,7 @@
 
 #include "http/jwt.h"
 
-namespace ketenflow::testing {
+namespace ketenflow::test_keys {
 
 class SigningKey {
  public:
@@ -107,4 +107,4 @@ inline std::string jwks_of(std::initializer_list<const SigningKey*> keys) {
   return doc.dump();
 }
 
-}  // namespace ketenflow::testing
+}  // namespace ketenflow::test_keys

@@ -12,8 +12,8 @@
 namespace ketenflow::http {
 namespace {
 
-using testing::jwks_of;
-using testing::SigningKey;
+using test_keys::jwks_of;
+using test_keys::SigningKey;
 
 constexpr char kIssuer[] = "https://login.example.org/realms/ketenflow";
 constexpr int64_t kNowMs = 1'800'000'000'000;  // 2027-01-15

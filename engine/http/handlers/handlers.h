@@ -19,5 +19,6 @@ ApiReply metrics(const ApiContext& context, const ApiRequest& request);
 ApiReply chain_metrics(const ApiContext& context, const ApiRequest& request);
 ApiReply healthz(const ApiContext& context, const ApiRequest& request);
 ApiReply readyz(const ApiContext& context, const ApiRequest& request);
+ApiReply oidc_config(const ApiContext& context, const ApiRequest& request);
 
 }  // namespace ketenflow::http::handlers
