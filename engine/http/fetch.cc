@@ -29,7 +29,12 @@ Result<std::string> exchange(net::io_context& io, Stream& stream, const Url& url
   std::string step = "connect";
   beast::flat_buffer buffer;
   bhttp::request<bhttp::empty_body> request{bhttp::verb::get, url.target, 11};
-  request.set(bhttp::field::host, url.host);
+  // With the port unless it is the scheme's (providers build their issuer
+  // URL from this header).
+  const bool default_port = url.port == (url.tls ? "443" : "80");
+  const std::string host =
+      url.host.find(':') != std::string::npos ? "[" + url.host + "]" : url.host;
+  request.set(bhttp::field::host, default_port ? host : host + ":" + url.port);
   request.set(bhttp::field::user_agent, "ketenflow");
   request.set(bhttp::field::accept, "application/json");
   bhttp::response_parser<bhttp::string_body> parser;

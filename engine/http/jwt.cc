@@ -256,6 +256,19 @@ Result<Header> read_header(std::string_view token) {
   return out;
 }
 
+std::string unverified_issuer(std::string_view token) {
+  auto parts = split(token);
+  if (!parts) return {};
+  auto claims = decode_object(parts->payload, "payload");
+  if (!claims) return {};
+  auto iss = claims->find("iss");
+  return iss != claims->end() && iss->is_string() ? iss->get<std::string>() : std::string{};
+}
+
+std::string foreign_issuer_error(const std::string& issuer) {
+  return "the token was issued by another issuer than " + issuer;
+}
+
 Result<nlohmann::json> verify(std::string_view token, const PublicKey& key,
                               const Expectations& expect, int64_t now_ms) {
   auto header = read_header(token);
@@ -272,7 +285,7 @@ Result<nlohmann::json> verify(std::string_view token, const PublicKey& key,
   if (!claims) return Error{claims.error()};
   const auto iss = claims->find("iss");
   if (iss == claims->end() || !iss->is_string() || iss->get<std::string>() != expect.issuer) {
-    return Error{"the token was issued by another issuer than " + expect.issuer};
+    return Error{foreign_issuer_error(expect.issuer)};
   }
   if (!has_audience(*claims, expect.audience)) {
     return Error{"the token is not meant for audience " + expect.audience};

@@ -54,6 +54,14 @@ struct Header {
 // alg other than RS256 and ES256.
 Result<Header> read_header(std::string_view token);
 
+// The payload's iss before any check of the signature: only for refusing a
+// token of another issuer early (before looking for its key); empty when
+// the token has none or is malformed.
+std::string unverified_issuer(std::string_view token);
+
+// verify()'s error for a token of another issuer than `issuer`.
+std::string foreign_issuer_error(const std::string& issuer);
+
 struct Expectations {
   std::string issuer;
   std::string audience;

@@ -152,6 +152,11 @@ std::vector<jwt::PublicKey> OidcVerifier::candidates(const jwt::Header& header, 
 Result<Caller> OidcVerifier::authenticate(std::string_view token, int64_t now_ms) {
   auto header = jwt::read_header(token);
   if (!header) return Error{header.error()};
+  // Another issuer's token is refused before its key is looked for (and
+  // cannot make the server fetch keys); verify() checks iss again, signed.
+  if (jwt::unverified_issuer(token) != options_.issuer) {
+    return Error{jwt::foreign_issuer_error(options_.issuer)};
+  }
   bool stale = false;
   auto keys = candidates(*header, now_ms, stale);
   if (keys.empty() || stale) {

@@ -309,6 +309,20 @@ TEST(Oidc, UnknownKeyIdRefetchesTheKeysAtMostOncePerInterval) {
   EXPECT_EQ(provider.calls[std::string(kIssuer) + "/.well-known/openid-configuration"], 1);
 }
 
+TEST(Oidc, AnotherIssuersTokenIsRefusedWithoutFetchingKeys) {
+  FakeProvider provider(jwks_of({&rsa_key()}));
+  OidcVerifier verifier(options(), provider.fetch());
+  const SigningKey foreign("RS256", "their-key");
+  auto got = verifier.authenticate(
+      foreign.sign(claims({{"iss", "https://login.example.com/realms/other"}})), kNowMs);
+  ASSERT_FALSE(got);
+  EXPECT_EQ(
+      got.error(),
+      "the token was issued by another issuer than https://login.example.org/realms/ketenflow");
+  EXPECT_EQ(verifier.key_fetches(), 0);
+  EXPECT_TRUE(provider.calls.empty());
+}
+
 TEST(Oidc, KeysOlderThanTheirMaximumAgeAreFetchedAgain) {
   FakeProvider provider(jwks_of({&rsa_key()}));
   OidcOptions o = options();
