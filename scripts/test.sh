@@ -27,6 +27,9 @@ command -v python3 >/dev/null || ketenflow_install_packages python3
 python3 -c "import venv, ensurepip" 2>/dev/null || ketenflow_install_packages python3-venv
 bash scripts/pm4py-venv.sh >/dev/null
 
+echo "== Keycloak (Maven Central, pinned): the OpenID Connect login test (browser_oidc)"
+bash scripts/keycloak.sh >/dev/null
+
 echo "== unit and integration tests"
 ctest --test-dir "$KETENFLOW_BUILD" --output-on-failure -j2
 

@@ -6,6 +6,7 @@
 import * as api from './api.js';
 import * as charts from './charts.js';
 import * as fmt from './format.js';
+import * as login from './login.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -1084,11 +1085,13 @@ function bind() {
       'unhandledrejection', (e) => banner(`Fout in het dashboard: ${api.describe(e.reason)}`));
 }
 
-function start() {
+async function start() {
   bind();
   api.adoptTokenFromFragment();
+  const failed = await login.adoptLoginResult();
+  login.offerLogin($('oidc-login'));
   if (!api.token()) {
-    showLogin('');
+    showLogin(failed);
     return;
   }
   signIn();
