@@ -2,6 +2,34 @@
 // that name what failed, numbers as the dashboard prints them compared with
 // the API's, starting and stopping `ketenflow serve`, and page helpers.
 import {spawn, spawnSync} from 'node:child_process';
+import path from 'node:path';
+import {fileURLToPath} from 'node:url';
+
+// The tests' folder, the repository, the binary and the browser, as ctest
+// passes them (CMakeLists.txt) or as a run from the repository finds them.
+export const here = path.dirname(fileURLToPath(import.meta.url));
+export const sourceDir =
+    path.resolve(process.env.KETENFLOW_SOURCE_DIR || path.join(here, '..', '..'));
+export const bin =
+    path.resolve(process.env.KETENFLOW_BIN || path.join(sourceDir, 'build', 'ketenflow'));
+export const chainsDir = path.join(sourceDir, 'chains');
+const chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium';
+
+// Headless Debian chromium through playwright-core.
+export async function launchChromium() {
+  let chromium;
+  try {
+    ({chromium} = await import('playwright-core'));
+  } catch {
+    throw new CheckFailed(
+        `playwright-core is not installed: run \`npm ci\` in ${here} (scripts/setup.sh does)`);
+  }
+  return chromium.launch({
+    executablePath: chromiumPath,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage']
+  });
+}
 
 export class CheckFailed extends Error {}
 

@@ -9,11 +9,12 @@
 import {mkdirSync, mkdtempSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
-import {fileURLToPath} from 'node:url';
 
 import {
   apiClient,
   apiJson,
+  bin,
+  chainsDir,
   check,
   CheckFailed,
   checkFlow,
@@ -23,8 +24,10 @@ import {
   expectDays,
   expectShare,
   key,
+  launchChromium,
   runKetenflow,
   runTest,
+  sourceDir,
   startServer as startServeProcess,
   stat,
   stopProcess,
@@ -32,13 +35,8 @@ import {
   waitReady,
 } from './checks.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const sourceDir = path.resolve(process.env.KETENFLOW_SOURCE_DIR || path.join(here, '..', '..'));
-const bin = path.resolve(process.env.KETENFLOW_BIN || path.join(sourceDir, 'build', 'ketenflow'));
 const shotDir =
     path.resolve(process.env.SCREENSHOT_DIR || path.join(sourceDir, 'build', 'screenshots'));
-const chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium';
-const chainsDir = path.join(sourceDir, 'chains');
 
 // The busy chain (full year of arrivals) and the small one (for "<10").
 const BUSY = {
@@ -200,13 +198,6 @@ function noConsoleErrors(page, role) {
 // ---------------------------------------------------------------------------
 
 async function main() {
-  let chromium;
-  try {
-    ({chromium} = await import('playwright-core'));
-  } catch {
-    throw new CheckFailed(
-        `playwright-core is not installed: run \`npm ci\` in ${here} (scripts/setup.sh does)`);
-  }
   mkdirSync(shotDir, {recursive: true});
   work = mkdtempSync(path.join(tmpdir(), 'ketenflow-browser-'));
   const data = path.join(work, 'store');
@@ -240,11 +231,7 @@ async function main() {
   const base = await startServer(data, tokens);
   log(`server at ${base}`);
 
-  browser = await chromium.launch({
-    executablePath: chromiumPath,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage']
-  });
+  browser = await launchChromium();
   const newContext = () => browser.newContext(
       {viewport: {width: 1366, height: 768}, locale: 'nl-NL', timezoneId: 'Europe/Amsterdam'});
 

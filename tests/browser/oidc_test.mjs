@@ -13,29 +13,27 @@ import {copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync} from 'node:fs
 import {createServer} from 'node:net';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
-import {fileURLToPath} from 'node:url';
 
 import {
   apiClient,
   apiJson,
+  bin,
+  chainsDir,
   check,
   CheckFailed,
   checkFlow,
   chooseChain,
   choosePeriod,
+  launchChromium,
   runKetenflow,
   runTest,
+  sourceDir,
   startServer,
   stopProcess,
   text,
   waitReady,
 } from './checks.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const sourceDir = path.resolve(process.env.KETENFLOW_SOURCE_DIR || path.join(here, '..', '..'));
-const bin = path.resolve(process.env.KETENFLOW_BIN || path.join(sourceDir, 'build', 'ketenflow'));
-const chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium';
-const chainsDir = path.join(sourceDir, 'chains');
 const CHAIN = {id: 'detentie-terugkeer', clients: 60, seed: 5};
 const PERIOD = {from: '2024-01-01', to: '2024-04-01'};
 const USERS = {
@@ -185,12 +183,6 @@ async function loginThroughKeycloak(context, base, user) {
 }
 
 async function main() {
-  let chromium;
-  try {
-    ({chromium} = await import('playwright-core'));
-  } catch {
-    throw new CheckFailed(`playwright-core is not installed: run \`npm ci\` in ${here}`);
-  }
   work = mkdtempSync(path.join(tmpdir(), 'ketenflow-oidc-'));
   step = 'Keycloak';
   const keycloakStarting = startKeycloak();
@@ -248,11 +240,7 @@ async function main() {
       'tokens refused with the reason');
 
   step = 'browser';
-  browser = await chromium.launch({
-    executablePath: chromiumPath,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage']
-  });
+  browser = await launchChromium();
   const admin = await apiJson(apiClient(base, adminToken), `/v1/chains/${CHAIN.id}/flow`, PERIOD);
   for (const user of ['operator', 'analyst']) {
     step = `browser: ${user}`;
