@@ -95,8 +95,13 @@ Result<OidcVerifier::Discovery> OidcVerifier::discover() {
   return out;
 }
 
-void OidcVerifier::refresh(int64_t now_ms) {
-  std::lock_guard fetching(fetch_mu_);
+void OidcVerifier::refresh(int64_t now_ms, bool wait) {
+  std::unique_lock fetching(fetch_mu_, std::defer_lock);
+  if (wait) {
+    fetching.lock();
+  } else if (!fetching.try_lock()) {
+    return;
+  }
   std::optional<Discovery> discovery;
   {
     std::lock_guard lock(mu_);
@@ -160,7 +165,7 @@ Result<Caller> OidcVerifier::authenticate(std::string_view token, int64_t now_ms
   bool stale = false;
   auto keys = candidates(*header, now_ms, stale);
   if (keys.empty() || stale) {
-    refresh(now_ms);
+    refresh(now_ms, keys.empty());
     keys = candidates(*header, now_ms, stale);
   }
   if (keys.empty()) {

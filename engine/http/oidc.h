@@ -12,7 +12,8 @@
 //
 // Thread-safe: authenticate() and provider() may be called from every
 // worker at once; one fetch runs at a time and the cache is read under a
-// mutex that no fetch holds.
+// mutex that no fetch holds. Only requests that find no key for their token
+// wait for a fetch; an hourly refresh does not hold up the others.
 #pragma once
 
 #include <cstdint>
@@ -91,8 +92,10 @@ class OidcVerifier {
     OidcProvider provider;
   };
   Result<Discovery> discover();
-  // Fetches the keys unless the last attempt is too recent.
-  void refresh(int64_t now_ms);
+  // Fetches the keys unless the last attempt is too recent. With `wait`
+  // false it returns at once while another thread fetches (the keys held
+  // are still good enough for this request).
+  void refresh(int64_t now_ms, bool wait = true);
   std::vector<jwt::PublicKey> candidates(const jwt::Header& header, int64_t now_ms, bool& stale);
 
   const OidcOptions options_;
