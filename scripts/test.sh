@@ -30,6 +30,9 @@ bash scripts/pm4py-venv.sh >/dev/null
 echo "== openapi-spec-validator and schemathesis (PyPI, pinned, in a venv): the OpenAPI test"
 bash scripts/api-venv.sh >/dev/null
 
+echo "== Keycloak (Maven Central, pinned): the OpenID Connect login test (browser_oidc)"
+bash scripts/keycloak.sh >/dev/null
+
 echo "== unit and integration tests"
 ctest --test-dir "$KETENFLOW_BUILD" --output-on-failure -j2
 

@@ -8,6 +8,7 @@ import * as charts from './charts.js';
 import {h} from './dom.js';
 import * as exporter from './export.js';
 import * as fmt from './format.js';
+import * as login from './login.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -1311,11 +1312,13 @@ function bind() {
       'unhandledrejection', (e) => banner(`Fout in het dashboard: ${api.describe(e.reason)}`));
 }
 
-function start() {
+async function start() {
   bind();
   api.adoptTokenFromFragment();
+  const failed = await login.adoptLoginResult();
+  login.offerLogin($('oidc-login'));
   if (!api.token()) {
-    showLogin('');
+    showLogin(failed);
     return;
   }
   signIn();

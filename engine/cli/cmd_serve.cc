@@ -130,6 +130,10 @@ int run_serve(const ServeArgs& args) {
     server = std::move(*started);
     log.info("http: listening on {}/ (tokens {}, audit log {})", server->url(),
              http_options.tokens_file, http_options.audit_file);
+    if (http_options.oidc.enabled()) {
+      log.info("http: also JWTs of OpenID Connect issuer {} for audience {}",
+               http_options.oidc.issuer, http_options.oidc.audience);
+    }
   }
   if (args.brokers.empty()) {
     log.info("serving the store as it is (no --brokers); stop with Ctrl-C or: kill -TERM {}",
@@ -218,6 +222,7 @@ void add_serve_command(CLI::App& app, int& exit_code) {
       ->capture_default_str()
       ->check(CLI::Range(1, 1024));
   add_http_limit_options(cmd, args->http_limits);
+  add_oidc_options(cmd, args->http_limits.oidc);
   cmd->callback([args, &exit_code] { exit_code = run_serve(*args); });
 }
 

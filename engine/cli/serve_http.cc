@@ -33,4 +33,32 @@ void add_http_limit_options(CLI::App* serve, http::ServerOptions& options) {
   serve->add_option("--tls-key", options.tls_key, "PEM private key of --tls-cert");
 }
 
+void add_oidc_options(CLI::App* serve, http::OidcOptions& options) {
+  serve->add_option("--oidc-issuer", options.issuer,
+                    "Also accept JWT bearer tokens of this OpenID Connect issuer (exactly as "
+                    "in the tokens' iss; keys from ISSUER/.well-known/openid-configuration)");
+  serve->add_option("--oidc-audience", options.audience, "The aud the provider's tokens must carry")
+      ->capture_default_str();
+  serve->add_option("--oidc-client-id", options.client_id,
+                    "The dashboard's public client at the provider (default: the audience)");
+  serve
+      ->add_option("--oidc-role-claim", options.role_claim,
+                   "Claim (dot path, e.g. realm_access.roles) holding the role: admin, operator "
+                   "or analyst")
+      ->capture_default_str();
+  serve
+      ->add_option("--oidc-partner-claim", options.partner_claim,
+                   "Claim (dot path) holding an operator's partner")
+      ->capture_default_str();
+  serve
+      ->add_option("--oidc-name-claim", options.name_claim,
+                   "Claim naming the caller in the audit log (falls back to sub)")
+      ->capture_default_str();
+  serve
+      ->add_option("--oidc-leeway-s", options.leeway_s,
+                   "Allowed clock difference with the provider for exp and nbf, in seconds")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 600));
+}
+
 }  // namespace ketenflow::cli

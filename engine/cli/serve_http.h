@@ -1,6 +1,7 @@
 // serve's options for the HTTP server's limits and TLS (http/server.h
 // ServerOptions): head deadline, request budget, connections per client,
-// certificate and key.
+// certificate and key; and for login with an OpenID Connect provider
+// (http/oidc.h OidcOptions).
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -10,5 +11,6 @@
 namespace ketenflow::cli {
 
 void add_http_limit_options(CLI::App* serve, http::ServerOptions& options);
+void add_oidc_options(CLI::App* serve, http::OidcOptions& options);
 
 }  // namespace ketenflow::cli

@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "http/audit.h"
+#include "http/oidc.h"
 #include "http/probe.h"
 #include "http/tokens.h"
 #include "model/chain.h"
@@ -49,6 +50,8 @@ struct ApiContext {
   const query::Budget* budget = nullptr;
   uint32_t round = 0;
   bool calendar_periods = false;
+  // The OpenID Connect provider's verifier; null when OIDC is off.
+  OidcVerifier* oidc = nullptr;
 };
 
 struct ApiRequest {

@@ -46,6 +46,8 @@ const std::vector<Route>& routes() {
        true},
       {"/v1/chains/{id}/clients/{ref}", client, true, {kOperator, kAdmin}, {"format"}, false, true},
       {"/v1/metrics", chain_metrics, true, {kOperator, kAdmin}, {}},
+      // Public: the dashboard asks it before it has a token.
+      {"/v1/oidc-config", oidc_config, false, {}, {}},
       {"/metrics", metrics, false, {}, {}},
       {"/healthz", healthz, false, {}, {}},
       {"/readyz", readyz, false, {}, {}},

@@ -16,7 +16,8 @@ struct Route {
   // Segments in braces match one path segment: "/v1/chains/{id}".
   std::string pattern;
   Handler handler;
-  // Routes under /v1 need a token; `roles` are the roles allowed (empty: all).
+  // Routes under /v1 need a token (all but /v1/oidc-config); `roles` are
+  // the roles allowed (empty: all).
   bool needs_token = true;
   std::vector<Role> roles;
   std::vector<std::string> params;

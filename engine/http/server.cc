@@ -213,6 +213,7 @@ struct ApiServer::State {
         access_log(std::move(access_log)),
         audit(std::move(audit)),
         tokens(options.tokens_file),
+        oidc(options.oidc.enabled() ? std::make_unique<OidcVerifier>(options.oidc) : nullptr),
         workers(options.threads, options.max_queue) {}
 
   const store::Store& store;
@@ -223,6 +224,7 @@ struct ApiServer::State {
   std::unique_ptr<AuditLog> audit;
   ServerProbe probe;
   TokenSet tokens;
+  std::unique_ptr<OidcVerifier> oidc;
   ReplyCache cache;
   WorkerPool workers;
   std::string url;
@@ -252,12 +254,20 @@ struct ApiServer::State {
       if (!req.authorization.starts_with(kBearer)) {
         return error_reply(401, "unauthorized", "send Authorization: Bearer TOKEN");
       }
-      auto entry = tokens.find(std::string_view(req.authorization).substr(kBearer.size()));
-      if (!entry) return error_reply(401, "unauthorized", "unknown token");
-      if (entry->expires_ms != 0 && entry->expires_ms <= request.now_ms) {
-        return error_reply(401, "unauthorized", "the token has expired");
+      const std::string_view presented = std::string_view(req.authorization).substr(kBearer.size());
+      // Token file first (service accounts), then the provider's JWTs.
+      if (auto entry = tokens.find(presented)) {
+        if (entry->expires_ms != 0 && entry->expires_ms <= request.now_ms) {
+          return error_reply(401, "unauthorized", "the token has expired");
+        }
+        request.caller = std::move(entry->caller);
+      } else if (oidc && std::count(presented.begin(), presented.end(), '.') == 2) {
+        auto caller = oidc->authenticate(presented, request.now_ms);
+        if (!caller) return error_reply(401, "unauthorized", caller.error());
+        request.caller = std::move(*caller);
+      } else {
+        return error_reply(401, "unauthorized", "unknown token");
       }
-      request.caller = std::move(entry->caller);
       if (!allowed(*route, request.caller.role)) {
         ApiReply refused =
             error_reply(403, "forbidden",
@@ -291,9 +301,10 @@ struct ApiServer::State {
       const bool gone = spent->why == query::Budget::Why::kCallerGone;
       return error_reply(503, gone ? "client_gone" : "over_budget", spent->message);
     }
-    const ApiContext context{store,   chains,        *audit,
-                             host,    probe,         options.k,
-                             &budget, options.round, options.analyst_calendar_periods};
+    const ApiContext context{store,     chains,        *audit,
+                             host,      probe,         options.k,
+                             &budget,   options.round, options.analyst_calendar_periods,
+                             oidc.get()};
     if (!route->cached) return route->handler(context, request);
     // Same answer for the same route, parameters, disclosure and hour (the
     // measures' "today" moves with the clock).
@@ -604,6 +615,9 @@ Result<std::unique_ptr<ApiServer>> ApiServer::start(const store::Store& store,
   }
   if (options.tls_cert.empty() != options.tls_key.empty()) {
     return Error{"--tls-cert and --tls-key go together"};
+  }
+  if (options.oidc.enabled()) {
+    if (auto checked = check_oidc_options(options.oidc); !checked) return Error{checked.error()};
   }
 
   auto audit = AuditLog::open(options.audit_file);

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "http/api.h"
+#include "http/oidc.h"
 #include "model/chain.h"
 #include "model/result.h"
 #include "store/store.h"
@@ -32,6 +33,9 @@ struct ServerOptions {
   // host:port; port 0 picks a free one (see ApiServer::url()).
   std::string address = "127.0.0.1:8080";
   std::string tokens_file;
+  // Bearer JWTs from an OpenID Connect provider, beside the token file
+  // (issuer empty: off).
+  OidcOptions oidc;
   std::string audit_file;
   uint32_t k = 10;
   // Analysts: counts rounded to multiples of this (0: exact); reports only

@@ -6,22 +6,18 @@
 // route and token. Screenshots go to $SCREENSHOT_DIR (default
 // build/screenshots). Exits non-zero with a message naming the first failed
 // check; the server is always stopped.
-import {spawn, spawnSync} from 'node:child_process';
 import {cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
-import {fileURLToPath} from 'node:url';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const sourceDir = path.resolve(process.env.KETENFLOW_SOURCE_DIR || path.join(here, '..', '..'));
-const bin = path.resolve(process.env.KETENFLOW_BIN || path.join(sourceDir, 'build', 'ketenflow'));
+import {apiClient, apiJson, bin, chainsDir as repoChainsDir, check, CheckFailed, checkFlow, chooseChain, choosePeriod, expectCount, expectDays, expectShare, key, launchChromium, runKetenflow, runTest, sourceDir, startServer as startServeProcess, stat, stopProcess, text, waitReady,} from './checks.mjs';
+
 const shotDir =
     path.resolve(process.env.SCREENSHOT_DIR || path.join(sourceDir, 'build', 'screenshots'));
-const chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium';
 // The repository's chain files, copied into the work folder by main() with
 // the busy chain's inactive_after_days set so that, whatever today is, clients
 // whose last event was before INACTIVE_SINCE are out of view and later ones not.
-let chainsDir = path.join(sourceDir, 'chains');
+let chainsDir = repoChainsDir;
 const INACTIVE_SINCE = '2024-09-01';
 
 // The busy chain (full year of arrivals) and the small one (for "<10").
@@ -47,183 +43,22 @@ let browser = null;
 let work = null;
 let step = 'start';
 
-class CheckFailed extends Error {}
-
-function check(condition, message) {
-  if (!condition) throw new CheckFailed(message);
-}
-
 function log(message) {
   process.stdout.write(`[dashboard_test] ${message}\n`);
 }
 
-function run(args) {
-  const result = spawnSync(bin, args, {encoding: 'utf8'});
-  if (result.error) throw new CheckFailed(`cannot run ${bin}: ${result.error.message}`);
-  if (result.status !== 0) {
-    throw new CheckFailed(
-        `ketenflow ${args[0]} failed (exit ${result.status}): ${result.stderr.trim()}`);
-  }
-  return result.stdout;
-}
-
-// ---------------------------------------------------------------------------
-// Numbers as the dashboard prints them (web/format.js): "1.234", "3,4 d",
-// "82 %", "<10", "—".
-
-function parseNl(text) {
-  const cleaned =
-      text.replace(/\s*(d|%|werkdagen)\s*$/, '').replace(/\./g, '').replace(',', '.').trim();
-  const value = Number(cleaned);
-  return Number.isFinite(value) ? value : NaN;
-}
-
-function decimalsOf(text) {
-  const m = /,(\d+)/.exec(text);
-  return m ? m[1].length : 0;
-}
-
-// A count on screen equals the API's count (a number, or "<k" for analysts).
-function expectCount(screen, api, what) {
-  if (typeof api === 'string') {
-    check(screen.trim() === api, `${what}: screen shows "${screen}", API says "${api}"`);
-    return;
-  }
-  check(parseNl(screen) === (api ?? 0), `${what}: screen shows "${screen}", API says ${api ?? 0}`);
-}
-
-// Days on screen equal seconds from the API, to the shown precision.
-function expectDays(screen, seconds, what) {
-  if (seconds === undefined) {
-    check(
-        screen.trim() === '—',
-        `${what}: screen shows "${screen}", API has no value (expected "—")`);
-    return;
-  }
-  const shown = parseNl(screen);
-  const tolerance = 0.5 * 10 ** -decimalsOf(screen) + 1e-9;
-  check(
-      Math.abs(shown - seconds / 86400) <= tolerance,
-      `${what}: screen shows "${screen}", API says ${(seconds / 86400).toFixed(3)} days`);
-}
-
-function expectShare(screen, share, what) {
-  if (share === undefined) {
-    check(
-        screen.trim() === '—',
-        `${what}: screen shows "${screen}", API has no share (expected "—")`);
-    return;
-  }
-  check(
-      Math.abs(parseNl(screen) - share * 100) <= 0.5 + 1e-9,
-      `${what}: screen shows "${screen}", API says ${(share * 100).toFixed(2)} %`);
-}
-
-// A statistic the dashboard shows: absent when suppressed or not measured.
-function stat(stats, key) {
-  if (!stats || typeof stats.count === 'string' || !(stats.count > 0)) return undefined;
-  return typeof stats[key] === 'number' ? stats[key] : undefined;
-}
-
-// ---------------------------------------------------------------------------
-// Server and API.
+const run = (args) => runKetenflow(bin, args);
 
 async function startServer(dataDir, tokensFile) {
-  const child = spawn(
+  return startServeProcess(
       bin,
       [
         'serve', '--data', dataDir, '--chains', chainsDir, '--http', '127.0.0.1:0', '--tokens',
         tokensFile
       ],
-      {stdio: ['ignore', 'ignore', 'pipe']});
-  server = child;
-  let stderr = '';
-  const address = await new Promise((resolve, reject) => {
-    const timer = setTimeout(
-        () => reject(new CheckFailed(
-            `ketenflow serve printed no "listening on" line within 30 s; stderr:\n${stderr}`)),
-        30000);
-    child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (chunk) => {
-      stderr += chunk;
-      const m = /listening on (http:\/\/\S+)/.exec(stderr);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1].replace(/\/$/, ''));
-      }
-    });
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(
-          new CheckFailed(`ketenflow serve exited (${code}) before listening; stderr:\n${stderr}`));
-    });
-  });
-  child.stderr.resume();
-  return address;
-}
-
-function apiClient(base, token) {
-  return async (route, params = {}) => {
-    const query =
-        new URLSearchParams(Object.entries(params).filter(([, v]) => v !== '' && v !== undefined));
-    const url = `${base}${route}${query.size ? '?' + query : ''}`;
-    const response = await fetch(url, {headers: {Authorization: `Bearer ${token}`}});
-    const body = await response.text();
-    return {
-      status: response.status,
-      json: response.headers.get('content-type')?.includes('json') ? JSON.parse(body) : null,
-      body
-    };
-  };
-}
-
-async function apiJson(api, route, params) {
-  const r = await api(route, params);
-  check(r.status === 200, `GET ${route} answered ${r.status}: ${r.body.slice(0, 300)}`);
-  return r.json;
-}
-
-// ---------------------------------------------------------------------------
-// Page helpers.
-
-async function waitReady(page, what) {
-  try {
-    await page.waitForFunction(
-        () => document.body.dataset.state === 'ready', null, {timeout: 20000});
-  } catch {
-    const banner = await page.locator('[data-testid=banner]').textContent().catch(() => '');
-    throw new CheckFailed(`${what}: the dashboard did not finish loading within 20 s ${
-        banner ? `(banner: ${banner})` : ''}`);
-  }
-  const errors = await page.locator('[data-testid=panel-error]').allTextContents();
-  check(errors.length === 0, `${what}: a panel shows an error: ${errors.join(' | ')}`);
-}
-
-async function text(page, testid, what) {
-  const loc = page.locator(`[data-testid="${testid}"]`);
-  const n = await loc.count();
-  check(n >= 1, `${what}: no element with data-testid="${testid}" on screen`);
-  return (await loc.first().textContent()) ?? '';
-}
-
-// Sets the period and granularity through the filter bar, as a user would.
-async function choosePeriod(page, from, toExclusive, by) {
-  const last = new Date(`${toExclusive}T12:00:00Z`);
-  last.setUTCDate(last.getUTCDate() - 1);
-  const toInclusive = last.toISOString().slice(0, 10);
-  await page.locator(`[data-testid=by-${by}]`).check({force: true});
-  await waitReady(page, `granularity ${by}`);
-  await page.locator('[data-testid=from]').fill(from);
-  await page.locator('[data-testid=from]').dispatchEvent('change');
-  await waitReady(page, `from ${from}`);
-  await page.locator('[data-testid=to]').fill(toInclusive);
-  await page.locator('[data-testid=to]').dispatchEvent('change');
-  await waitReady(page, `to ${toInclusive}`);
-}
-
-async function chooseChain(page, chainId) {
-  await page.locator('[data-testid=chain-select]').selectOption(chainId);
-  await waitReady(page, `chain ${chainId}`);
+      (child) => {
+        server = child;
+      });
 }
 
 // Full page, or only the window (with a dialog open, whose backdrop covers only the window).
@@ -235,31 +70,6 @@ async function shot(page, name, fullPage = true) {
     });
   }
   await page.screenshot({path: path.join(shotDir, `${name}.png`), fullPage});
-}
-
-const key = (t) => `${t.from}--${t.to}`;
-
-// Flow map: every stage's entries and every transition's count and median.
-async function checkFlow(page, api, chainId, period, role) {
-  const flow = await apiJson(api, `/v1/chains/${chainId}/flow`, period);
-  check((flow.transitions ?? []).length > 0, `${role}: /flow of ${chainId} has no transitions`);
-  for (const s of flow.stages ?? []) {
-    expectCount(
-        await text(page, `stage-entries-${s.stage}`, role), s.entries,
-        `${role} ${chainId} stage ${s.stage} entries`);
-    expectCount(
-        await text(page, `stage-wip-${s.stage}`, role), s.wip,
-        `${role} ${chainId} stage ${s.stage} wip`);
-  }
-  for (const t of flow.transitions) {
-    expectCount(
-        await text(page, `flow-count-${key(t)}`, role), t.count,
-        `${role} ${chainId} transition ${t.from}->${t.to} count`);
-    expectDays(
-        await text(page, `flow-p50-${key(t)}`, role), stat(t.delay, 'p50Seconds'),
-        `${role} ${chainId} transition ${t.from}->${t.to} median`);
-  }
-  return flow;
 }
 
 // The distribution panel shows the selected transition's numbers.
@@ -405,13 +215,6 @@ function noConsoleErrors(page, role) {
 // ---------------------------------------------------------------------------
 
 async function main() {
-  let chromium;
-  try {
-    ({chromium} = await import('playwright-core'));
-  } catch {
-    throw new CheckFailed(
-        `playwright-core is not installed: run \`npm ci\` in ${here} (scripts/setup.sh does)`);
-  }
   mkdirSync(shotDir, {recursive: true});
   work = mkdtempSync(path.join(tmpdir(), 'ketenflow-browser-'));
   const data = path.join(work, 'store');
@@ -455,11 +258,7 @@ async function main() {
   const base = await startServer(data, tokens);
   log(`server at ${base}`);
 
-  browser = await chromium.launch({
-    executablePath: chromiumPath,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage']
-  });
+  browser = await launchChromium();
   const newContext = () => browser.newContext(
       {viewport: {width: 1400, height: 900}, locale: 'nl-NL', timezoneId: 'Europe/Amsterdam'});
 
@@ -856,35 +655,12 @@ function checkUndecidedSeen() {
 
 async function cleanup() {
   if (browser) await browser.close().catch(() => {});
-  if (server && server.exitCode === null) {
-    server.kill('SIGTERM');
-    await new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        server.kill('SIGKILL');
-        resolve();
-      }, 10000);
-      server.on('exit', () => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
-  }
+  await stopProcess(server);
   if (work && !process.env.KEEP_TMP) rmSync(work, {recursive: true, force: true});
 }
 
-process.on('SIGINT', () => {
-  cleanup().finally(() => process.exit(130));
-});
-
-try {
+await runTest('dashboard_test', async () => {
   await main();
   checkUndecidedSeen();
-  await cleanup();
-  log(`passed (${undecidedSeen} mostly undecided measure tiles checked); screenshots in ${
-      shotDir}`);
-} catch (err) {
-  await cleanup();
-  const message = err instanceof CheckFailed ? err.message : err.stack || String(err);
-  process.stderr.write(`[dashboard_test] FAILED during ${step}: ${message}\n`);
-  process.exit(1);
-}
+}, cleanup, () => step);
+log(`passed (${undecidedSeen} mostly undecided measure tiles checked); screenshots in ${shotDir}`);

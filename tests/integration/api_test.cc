@@ -1,7 +1,8 @@
 // The HTTP API against a real `ketenflow serve --http` on a loopback port:
 // every route, every error status, CSV, small-number suppression, operator
 // scoping, the audit log, token expiry, answering while Kafka ingest runs,
-// and holding up under slow clients, request budgets, a taken port and TLS.
+// holding up under slow clients, request budgets, a taken port and TLS, and
+// JWTs of an OpenID Connect provider the test serves itself.
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -25,6 +26,7 @@
 #include "harness.h"
 #include "http/tokens.h"
 #include "kafka_harness.h"
+#include "tests/jwt_signer.h"
 
 namespace ketenflow::it {
 namespace {
@@ -1478,6 +1480,136 @@ TEST_F(ApiReportLimits, RoundedCountsAddUp) {
     ++rows;
   }
   EXPECT_GT(rows, 0);
+}
+
+// An OpenID Connect provider of the test's own: discovery document and JWKS
+// on a loopback port, counting the key fetches.
+class FakeProvider {
+ public:
+  explicit FakeProvider(std::string jwks) : jwks_(std::move(jwks)) {
+    port_ = server_.bind_to_any_port("127.0.0.1");
+    issuer_ = "http://127.0.0.1:" + std::to_string(port_) + "/realms/test";
+    server_.Get("/realms/test/.well-known/openid-configuration",
+                [this](const httplib::Request&, httplib::Response& res) {
+                  const json doc = {{"issuer", issuer_},
+                                    {"jwks_uri", issuer_ + "/certs"},
+                                    {"authorization_endpoint", issuer_ + "/auth"},
+                                    {"token_endpoint", issuer_ + "/token"}};
+                  res.set_content(doc.dump(), "application/json");
+                });
+    server_.Get("/realms/test/certs", [this](const httplib::Request&, httplib::Response& res) {
+      ++key_fetches_;
+      res.set_content(jwks_, "application/json");
+    });
+    // Bound and listening already: connections wait until the loop runs.
+    thread_ = std::thread([this] { server_.listen_after_bind(); });
+  }
+  ~FakeProvider() {
+    server_.stop();
+    thread_.join();
+  }
+  const std::string& issuer() const { return issuer_; }
+  int key_fetches() const { return key_fetches_; }
+
+ private:
+  std::string jwks_;
+  httplib::Server server_;
+  int port_ = 0;
+  std::string issuer_;
+  std::atomic<int> key_fetches_{0};
+  std::thread thread_;
+};
+
+TEST(ApiOidc, ProviderJwtsWorkBesideTheTokenFileAndBadOnesAreRefusedWithTheReason) {
+  TempDir dir;
+  const std::string events = dir / "events.ndjson";
+  ASSERT_TRUE(Ok(simulate(events, 300, 5)));
+  ASSERT_TRUE(Ok(ketenflow(
+      {"ingest", "--data", dir / "store", "--chains", source_dir() + "/chains", events})));
+  const std::string service = add_token(dir / "tokens", "export-job", "analyst");
+  const test_keys::SigningKey rsa("RS256", "k1"), ec("ES256", "k2");
+  FakeProvider provider(test_keys::jwks_of({&rsa, &ec}));
+  ApiServe serve(dir / "store",
+                 {"--tokens", dir / "tokens", "--audit", dir / "audit.log", "--oidc-issuer",
+                  provider.issuer(), "--oidc-audience", "ketenflow", "--oidc-client-id",
+                  "ketenflow-dashboard", "--oidc-role-claim", "realm_access.roles"},
+                 dir / "serve.log");
+  const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  auto claims = [&](json extra = json::object()) {
+    json c = {{"iss", provider.issuer()},
+              {"aud", {"account", "ketenflow"}},
+              {"exp", now + 300},
+              {"sub", "u-1"},
+              {"preferred_username", "olga"},
+              {"realm_access", {{"roles", {"offline_access", "operator"}}}},
+              {"partner", {"mo-denbosch"}}};
+    c.update(extra);
+    return c;
+  };
+
+  auto config = body_json(serve.get("/v1/oidc-config"));
+  EXPECT_EQ(config["enabled"], true);
+  EXPECT_EQ(config["issuer"], provider.issuer());
+  EXPECT_EQ(config["client_id"], "ketenflow-dashboard");
+  EXPECT_EQ(config["authorization_endpoint"], provider.issuer() + "/auth");
+
+  auto me = body_json(serve.get("/v1/me", ec.sign(claims())));
+  EXPECT_EQ(me["name"], "olga");
+  EXPECT_EQ(me["role"], "operator");
+  EXPECT_EQ(me["partner"], "mo-denbosch");
+  auto stuck = serve.get("/v1/chains/wonen-eerst/stuck?limit=1", rsa.sign(claims()));
+  ASSERT_TRUE(stuck);
+  EXPECT_EQ(stuck->status, 200) << stuck->body;
+  const std::string analyst = rsa.sign(claims({{"realm_access", {{"roles", {"analyst"}}}}}));
+  EXPECT_EQ(body_json(serve.get("/v1/me", analyst))["role"], "analyst");
+  auto refused = serve.get("/v1/chains/wonen-eerst/stuck", analyst);
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 403);
+  // The service account's token from the file still works.
+  EXPECT_EQ(body_json(serve.get("/v1/me", service))["name"], "export-job");
+
+  const std::vector<std::pair<std::string, std::string>> bad = {
+      {rsa.sign(claims({{"exp", now - 120}})), "the token has expired"},
+      {rsa.sign(claims({{"iss", "http://127.0.0.1:1/realms/other"}})),
+       "the token was issued by another issuer than " + provider.issuer()},
+      {rsa.sign(claims({{"aud", "account"}})), "the token is not meant for audience ketenflow"},
+      {test_keys::SigningKey("RS256", "k1").sign(claims()),
+       "the token's signature does not verify"},
+      {rsa.sign(claims(), {{"alg", "HS256"}}),
+       "the token's alg \"HS256\" is not accepted (only RS256 and ES256)"},
+      {rsa.sign(claims(), {{"kid", "k9"}}),
+       "the token's signing key is not among the provider's keys"},
+  };
+  for (const auto& [token, message] : bad) {
+    auto r = serve.get("/v1/me", token);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 401) << message;
+    EXPECT_EQ(body_json(r)["message"], message);
+  }
+  // The keys once on first use and at most once more for the unknown kid
+  // (refetches are at most one per 10 s): not once per request.
+  EXPECT_GE(provider.key_fetches(), 1);
+  EXPECT_LE(provider.key_fetches(), 2);
+
+  // The audit log names the provider's user; no log holds a token.
+  EXPECT_NE(read_file(dir / "audit.log").find(R"("who":"olga","role":"operator")"),
+            std::string::npos)
+      << read_file(dir / "audit.log");
+  const std::string log = read_file(dir / "serve.log");
+  EXPECT_EQ(log.find(analyst.substr(0, 40)), std::string::npos);
+  EXPECT_NE(log.find("also JWTs of OpenID Connect issuer " + provider.issuer()), std::string::npos);
+}
+
+TEST(ApiOidc, ServeRefusesAPlainHttpIssuerThatIsNotLocal) {
+  TempDir dir;
+  RunResult r = ketenflow({"serve", "--data", dir / "store", "--chains", source_dir() + "/chains",
+                           "--http", "127.0.0.1:0", "--oidc-issuer", "http://login.example.org/r"});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("--oidc-issuer must be https:// (http:// only on localhost)"),
+            std::string::npos)
+      << r.err;
 }
 
 }  // namespace

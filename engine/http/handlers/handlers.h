@@ -20,5 +20,6 @@ ApiReply chain_metrics(const ApiContext& context, const ApiRequest& request);
 ApiReply healthz(const ApiContext& context, const ApiRequest& request);
 ApiReply readyz(const ApiContext& context, const ApiRequest& request);
 ApiReply openapi(const ApiContext& context, const ApiRequest& request);
+ApiReply oidc_config(const ApiContext& context, const ApiRequest& request);
 
 }  // namespace ketenflow::http::handlers
