@@ -18,7 +18,8 @@ const view = {
   from: '',  // ISO day, inclusive; '' = unbounded
   to: '',    // ISO day, exclusive (as the API); '' = unbounded
   by: 'month',
-  transition: '',       // "from→to"
+  transition: '',  // "from→to"
+  partner: '',     // '' = all; else the stages it owns, transitions touching them, its measures
   compare: 'previous',  // goals trend against: 'previous' period or the same days a 'year' earlier
 };
 
@@ -86,6 +87,7 @@ function readFragment() {
   view.by = params.get('by') === 'week' ? 'week' : 'month';
   view.transition = params.get('transition') || '';
   view.compare = params.get('compare') === 'year' ? 'year' : 'previous';
+  view.partner = params.get('partner') || '';
   return params.has('from') || params.has('to');
 }
 
@@ -98,6 +100,7 @@ function writeFragment() {
   params.set('by', view.by);
   if (view.transition) params.set('transition', view.transition);
   if (view.compare === 'year') params.set('compare', 'year');
+  if (view.partner) params.set('partner', view.partner);
   history.replaceState(null, '', '#' + params.toString());
 }
 
@@ -298,6 +301,7 @@ async function loadChain(choosePeriod) {
     if (gen !== generation) return;
     applyPreset('12m');
   }
+  fillPartnerFilter();
   fillStageFilter();
   await refresh();
 }
@@ -352,7 +356,7 @@ async function loadFlow(gen, chainPath) {
     $('transition').replaceChildren();
     return;
   }
-  const transitions = data.flow.transitions ?? [];
+  const transitions = (data.flow.transitions ?? []).filter((t) => touchesFocus(t));
   const keys = transitions.map(charts.transitionKey);
   if (!keys.includes(view.transition)) {
     // Default: the busiest handover with a norm, else the busiest transition.
@@ -385,6 +389,7 @@ function renderFlow() {
     width,
     selected: view.transition,
     onSelect: selectTransition,
+    focus: focusStages(),
   }));
   if (!(data.flow.transitions ?? []).length) {
     container.append(h('p', {class: 'muted'}, 'Geen overgangen in deze periode.'));
@@ -394,7 +399,8 @@ function renderFlow() {
 
 function renderTransitionSelect() {
   const select = $('transition');
-  const transitions = data.flow?.transitions ?? [];
+  const focus = focusStages();
+  const transitions = (data.flow?.transitions ?? []).filter((t) => touchesFocus(t, focus));
   const stages = charts.orderedStages(data.chain, data.flow?.stages);
   const rank = new Map(stages.map((s, i) => [s.id, i]));
   const sorted = [...transitions].sort(
@@ -895,16 +901,22 @@ function measureTile(node) {
   if (open.length) sub.push(h('span', {}, open.flatMap((part, i) => (i ? [' · ', part] : [part]))));
   const trend = trendMark(node);
   if (trend) sub.push(trend);
-  const contributions = (node.contributions ?? []).map((c) => {
-    const cr = c.current ?? {};
-    const ch = measureHeadline(cr);
-    const target = typeof cr.target === 'number' ? ` (doel ≥ ${fmt.share(cr.target)})` : '';
-    return h('li', {title: `${cr.name || cr.measure}${target}`}, [
-      h('span', {class: 'contrib-name'},
-        [cr.name || cr.measure, cr.partner ? h('small', {}, partnerName(cr.partner)) : null]),
-      h('b', {class: targetStatus(cr, ch), 'data-testid': `measure-value-${cr.measure}`}, ch.text)
-    ]);
-  });
+  const contributions =
+      (node.contributions ?? [])
+          .filter((c) => !view.partner || !focusStages() || c.current?.partner === view.partner)
+          .map((c) => {
+            const cr = c.current ?? {};
+            const ch = measureHeadline(cr);
+            const target = typeof cr.target === 'number' ? ` (doel ≥ ${fmt.share(cr.target)})` : '';
+            return h('li', {title: `${cr.name || cr.measure}${target}`}, [
+              h('span', {class: 'contrib-name'},
+                [
+                  cr.name || cr.measure, cr.partner ? h('small', {}, partnerName(cr.partner)) : null
+                ]),
+              h('b', {class: targetStatus(cr, ch), 'data-testid': `measure-value-${cr.measure}`},
+                ch.text)
+            ]);
+          });
   if (contributions.length) {
     sub.push(
         h('div', {class: 'contrib-head'}, 'bijdrage partners'),
@@ -951,18 +963,60 @@ function renderGoals(tree) {
 // ---------------------------------------------------------------------------
 // Stuck clients and client paths (operators and admins).
 
+// The stages of the partner filter (all when no partner is chosen, or when the
+// chosen one is not a partner of this chain).
+function focusStages() {
+  const stages = charts.orderedStages(data.chain);
+  if (!view.partner || !(data.chain?.partners ?? []).some((p) => p.id === view.partner)) {
+    return null;
+  }
+  return new Set(stages.filter((s) => s.owner === view.partner).map((s) => s.id));
+}
+
+function touchesFocus(t, focus = focusStages()) {
+  return !focus || focus.has(t.from) || focus.has(t.to);
+}
+
+function fillPartnerFilter() {
+  const select = $('partner');
+  const owners = new Set((data.chain?.stages ?? []).map((s) => s.owner));
+  const partners = (data.chain?.partners ?? []).filter((p) => owners.has(p.id));
+  if (!partners.some((p) => p.id === view.partner)) view.partner = '';
+  select.replaceChildren(
+      h('option', {value: ''}, 'alle partners'),
+      ...partners.map((p) => h('option', {value: p.id}, p.name || p.id)));
+  select.value = view.partner;
+}
+
 function fillStageFilter() {
   const select = $('stuck-stage');
-  const stages = charts.orderedStages(data.chain);
+  const focus = focusStages();
+  const stages = charts.orderedStages(data.chain).filter((s) => !focus || focus.has(s.id));
+  const chosen = select.value;
   select.replaceChildren(
-      h('option', {value: ''}, 'alle fasen'),
+      h('option', {value: ''}, focus ? 'alle fasen van de partner' : 'alle fasen'),
       ...stages.map((s) => h('option', {value: s.id}, s.name || s.id)));
+  if (stages.some((s) => s.id === chosen)) select.value = chosen;
 }
 
 // The chain's inactive_after_days, or 0: clients without an event for longer
 // are listed apart as "uit beeld" (out of view), not as stuck.
 function inactiveAfterDays() {
   return data.chain?.inactiveAfterDays > 0 ? data.chain.inactiveAfterDays : 0;
+}
+
+// The stuck list for `params`; with the partner filter and no stage chosen,
+// the lists of the partner's stages merged (oldest first, totals added).
+async function stuckOf(chainPath, params) {
+  const focus = focusStages();
+  if (params.stage || !focus) return api.get(`${chainPath}/stuck`, params);
+  const lists = await Promise.all(
+      [...focus].map((stage) => api.get(`${chainPath}/stuck`, {...params, stage})));
+  const visits = lists.flatMap((l) => l.visits ?? [])
+                     .sort((a, b) => String(a.enteredAt).localeCompare(String(b.enteredAt)))
+                     .slice(0, params.limit);
+  const total = lists.reduce((n, l) => n + (l.total ?? 0), 0);
+  return {...(lists[0] ?? {}), visits, total, truncated: visits.length < total};
 }
 
 async function loadStuck(gen, chainPath) {
@@ -976,12 +1030,12 @@ async function loadStuck(gen, chainPath) {
   try {
     const params = {stage: $('stuck-stage').value, limit: 200};
     [list, gone] = await Promise.all([
-      api.get(`${chainPath}/stuck`, {
+      stuckOf(chainPath, {
         ...params,
         overdue: $('stuck-overdue').checked ? 'true' : '',
         out_of_view: apart ? 'false' : ''
       }),
-      apart ? api.get(`${chainPath}/stuck`, {...params, out_of_view: 'true'}) : null,
+      apart ? stuckOf(chainPath, {...params, out_of_view: 'true'}) : null,
     ]);
   } catch (err) {
     if (gen !== generation) return;
@@ -1258,6 +1312,12 @@ function bind() {
     view.chainId = $('chain').value;
     view.transition = '';
     loadChain(false);
+  });
+  $('partner').addEventListener('change', () => {
+    view.partner = $('partner').value;
+    view.transition = '';
+    fillStageFilter();
+    refresh();
   });
   const periodChanged = () => {
     const from = $('from').value;

@@ -127,7 +127,11 @@ function assignLevels(arcs) {
 // labelled with its count and median delay, coloured by share within norm.
 // Arrows between neighbours run straight; others run as brackets above
 // (forward) or below (backward) the boxes.
-export function flowMap({chain, report, width, selected, onSelect}) {
+// focus: a Set of stage ids (the partner filter) or null; other stages and
+// the transitions that touch none of them are drawn faded (class "dim").
+const dimmed = (focus, ...stages) => Boolean(focus) && !stages.some((s) => focus.has(s));
+
+export function flowMap({chain, report, width, selected, onSelect, focus = null}) {
   const stages = orderedStages(chain, report.stages);
   const kpiOf = new Map((report.stages ?? []).map((s) => [s.stage, s]));
   const index = new Map(stages.map((s, i) => [s.id, i]));
@@ -204,7 +208,7 @@ export function flowMap({chain, report, width, selected, onSelect}) {
     const key = transitionKey(t);
     const isSelected = selected === key;
     const g = svg('g', {
-      class: `edge${isSelected ? ' selected' : ''}`,
+      class: `edge${isSelected ? ' selected' : ''}${dimmed(focus, t.from, t.to) ? ' dim' : ''}`,
       'data-transition': key,
       tabindex: 0,
       role: 'button',
@@ -309,7 +313,7 @@ export function flowMap({chain, report, width, selected, onSelect}) {
   stages.forEach((s, i) => {
     const x = boxX(i);
     const kpi = kpiOf.get(s.id) ?? {};
-    const g = svg('g', {class: 'stage', 'data-stage': s.id});
+    const g = svg('g', {class: `stage${dimmed(focus, s.id) ? ' dim' : ''}`, 'data-stage': s.id});
     const owner = partners.find((p) => p.id === s.owner);
     g.append(
         svg('title', {},
@@ -361,7 +365,7 @@ export function flowMapMinWidth(stageCount) {
 // so that every stage shows at any width. Between neighbours the transition's
 // count and median; skips and returns listed under the stage they leave. The
 // same data-testids as flowMap(), and the same selection.
-export function flowList({chain, report, selected, onSelect}) {
+export function flowList({chain, report, selected, onSelect, focus = null}) {
   const stages = orderedStages(chain, report.stages);
   const kpiOf = new Map((report.stages ?? []).map((s) => [s.stage, s]));
   const index = new Map(stages.map((s, i) => [s.id, i]));
@@ -377,7 +381,8 @@ export function flowList({chain, report, selected, onSelect}) {
     const button =
         el('button', {
           type: 'button',
-          class: `flow-edge ${cls}${selected === key ? ' selected' : ''}`,
+          class: `flow-edge ${cls}${selected === key ? ' selected' : ''}${
+              dimmed(focus, t.from, t.to) ? ' dim' : ''}`,
           'data-transition': key,
           style: `border-left-color: ${colorOf[cls]}`,
           'aria-label': `Overdracht ${t.from} naar ${t.to}`,
@@ -395,21 +400,23 @@ export function flowList({chain, report, selected, onSelect}) {
   const list = el('ol', {class: 'flowlist', 'aria-label': 'Stroomkaart van de keten'});
   stages.forEach((s, i) => {
     const kpi = kpiOf.get(s.id) ?? {};
-    const item = el('li', {class: 'flow-stage', 'data-stage': s.id}, [
-      el('div', {
-        class: 'flow-stage-box',
-        style: `border-top-color: ${partnerColor.get(s.owner) ?? '#8a929c'}`
-      },
-         [
-           el('span', {class: 'flow-stage-name'}, s.name || s.id),
-           el('span', {class: 'flow-stage-values'},
-              [
-                'instroom ',
-                el('b', {'data-testid': `stage-entries-${s.id}`}, fmt.count(kpi.entries)),
-                ' · onderweg ', el('b', {'data-testid': `stage-wip-${s.id}`}, fmt.count(kpi.wip))
-              ]),
-         ]),
-    ]);
+    const item =
+        el('li', {class: `flow-stage${dimmed(focus, s.id) ? ' dim' : ''}`, 'data-stage': s.id}, [
+          el('div', {
+            class: 'flow-stage-box',
+            style: `border-top-color: ${partnerColor.get(s.owner) ?? '#8a929c'}`
+          },
+             [
+               el('span', {class: 'flow-stage-name'}, s.name || s.id),
+               el('span', {class: 'flow-stage-values'},
+                  [
+                    'instroom ',
+                    el('b', {'data-testid': `stage-entries-${s.id}`}, fmt.count(kpi.entries)),
+                    ' · onderweg ',
+                    el('b', {'data-testid': `stage-wip-${s.id}`}, fmt.count(kpi.wip))
+                  ]),
+             ]),
+        ]);
     for (const t of report.transitions ?? []) {
       const from = index.get(t.from);
       const to = index.get(t.to);

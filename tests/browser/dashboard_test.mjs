@@ -353,6 +353,72 @@ async function main() {
         (b) => document.querySelector('[data-testid=goals-compared]')?.textContent.trim() === b,
         before, {timeout: 10000});
 
+    // Filter by partner: its stages stand out, the others are faded; transitions,
+    // contribution measures and the stuck list are the partner's.
+    {
+      const chainDef = await apiJson(api, `/v1/chains/${BUSY.id}`);
+      const own =
+          new Set(chainDef.stages.filter((s) => s.owner === OPERATOR_PARTNER).map((s) => s.id));
+      check(own.size > 0, `${OPERATOR_PARTNER} owns no stage of ${BUSY.id}`);
+      await page.locator('[data-testid=partner-select]').selectOption(OPERATOR_PARTNER);
+      await waitReady(page, 'partner filter');
+      const shown = await page.evaluate(
+          () => ({
+            dim: [...document.querySelectorAll('#flow [data-stage]')]
+                     .filter((s) => s.classList.contains('dim'))
+                     .map((s) => s.dataset.stage),
+            stages:
+                [...document.querySelectorAll('#flow [data-stage]')].map((s) => s.dataset.stage),
+            options: [...document.querySelectorAll('[data-testid=transition-select] option')].map(
+                (o) => o.value),
+            contributions: [...document.querySelectorAll('.contributions li b[data-testid]')].map(
+                (b) => b.dataset.testid.replace('measure-value-', '')),
+            stuckStages:
+                [...document.querySelectorAll('[data-testid=stuck-row] td:nth-child(2)')].map(
+                    (td) => td.textContent),
+          }));
+      const faded = shown.stages.filter((s) => !own.has(s));
+      check(
+          shown.dim.length === faded.length && shown.dim.every((s) => !own.has(s)),
+          `partner filter: faded ${shown.dim.join(', ')}, expected ${faded.join(', ')}`);
+      check(
+          shown.options.length > 0 &&
+              shown.options.every((k) => k.split('→').some((s) => own.has(s))),
+          `partner filter: transitions offered ${shown.options.join(', ')}`);
+      const goals = await apiJson(api, `/v1/chains/${BUSY.id}/goals`, YEAR);
+      const partnerOf = new Map();
+      for (const g of goals.goals ?? []) {
+        for (const m of g.measures ?? []) {
+          for (const c of m.contributions ?? [])
+            partnerOf.set(c.current.measure, c.current.partner);
+        }
+      }
+      check(
+          shown.contributions.every((m) => partnerOf.get(m) === OPERATOR_PARTNER),
+          `partner filter: contributions ${shown.contributions.join(', ')} are not all ${
+              OPERATOR_PARTNER}'s`);
+      let expected = 0;
+      for (const stage of own) {
+        const l = await apiJson(
+            api, `/v1/chains/${BUSY.id}/stuck`,
+            {stage, overdue: 'true', out_of_view: 'false', limit: 200});
+        expected += l.total;
+      }
+      const ownNames =
+          new Set(chainDef.stages.filter((s) => own.has(s.id)).map((s) => s.name || s.id));
+      check(
+          shown.stuckStages.length === Math.min(expected, 200) &&
+              shown.stuckStages.every((n) => ownNames.has(n)),
+          `partner filter: ${shown.stuckStages.length} stuck rows (${
+                  [...new Set(shown.stuckStages)].join(
+                      ', ')}), the API has ${expected} in ${[...ownNames].join(', ')}`);
+      check(
+          page.url().includes(`partner=${OPERATOR_PARTNER}`), 'the partner is not kept in the URL');
+      await shot(page, '01b-admin-partner-filter');
+      await page.locator('[data-testid=partner-select]').selectOption('');
+      await waitReady(page, 'partner filter off');
+    }
+
     // Click the arrow of the busiest transition, then pick another from the list.
     const busiest = [...flow.transitions].sort((a, b) => b.count - a.count)[0];
     await page.locator(`[data-transition="${busiest.from}→${busiest.to}"] .edge-line`).click({
