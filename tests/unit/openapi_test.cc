@@ -8,7 +8,6 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <regex>
 #include <set>
 #include <sstream>
 #include <string>
@@ -92,7 +91,6 @@ TEST(OpenApi, EveryRouteIsDescribedWithItsParametersTokenAndRoles) {
   for (const Route& route : routes()) routed.insert(route.pattern);
   EXPECT_EQ(described, routed);
 
-  const std::regex braces(R"(\{(\w+)\})");
   for (const Route& route : routes()) {
     SCOPED_TRACE(route.pattern);
     if (!paths.contains(route.pattern)) continue;
@@ -111,10 +109,14 @@ TEST(OpenApi, EveryRouteIsDescribedWithItsParametersTokenAndRoles) {
       }
     }
     EXPECT_EQ(query, names_of(route.params));
+    // The {name} segments of the pattern (no <regex>: GCC 12 under ASan warns
+    // inside it with -Wmaybe-uninitialized).
     std::set<std::string> segments;
-    for (auto it = std::sregex_iterator(route.pattern.begin(), route.pattern.end(), braces);
-         it != std::sregex_iterator(); ++it) {
-      segments.insert((*it)[1]);
+    for (size_t open = route.pattern.find('{'); open != std::string::npos;
+         open = route.pattern.find('{', open + 1)) {
+      const size_t close = route.pattern.find('}', open);
+      if (close != std::string::npos)
+        segments.insert(route.pattern.substr(open + 1, close - open - 1));
     }
     EXPECT_EQ(path, segments);
 
