@@ -901,9 +901,11 @@ function measureTile(node) {
   if (open.length) sub.push(h('span', {}, open.flatMap((part, i) => (i ? [' · ', part] : [part]))));
   const trend = trendMark(node);
   if (trend) sub.push(trend);
+  // The partner filter (only when the partner is one of this chain's).
+  const partner = focusStages() ? view.partner : '';
   const contributions =
       (node.contributions ?? [])
-          .filter((c) => !view.partner || !focusStages() || c.current?.partner === view.partner)
+          .filter((c) => !partner || c.current?.partner === partner)
           .map((c) => {
             const cr = c.current ?? {};
             const ch = measureHeadline(cr);
