@@ -31,6 +31,7 @@ const data = {
   flow: null,
   kpis: null,
   lastDataDay: new Map(),  // chain id -> last local day with data (Date)
+  serverToday: new Map(),  // chain id -> the engine's today in the chain's time zone (Date)
 };
 
 let generation = 0;  // discards answers to superseded requests
@@ -119,10 +120,19 @@ function addDays(iso, n) {
   return fmt.isoDay(d);
 }
 
+// The same day a year earlier; 29 February gives the 28th (as the engine's
+// kpi::year_before, which `goals` defaults with).
+function yearBefore(iso) {
+  const [y, m, d] = iso.split('-').map(Number);
+  const day = m === 2 && d === 29 ? 28 : d;
+  return `${y - 1}-${String(m).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
+}
+
 // The day presets count back from: today, or the last day with data when the
-// store holds only older events (a replayed or simulated history).
+// store holds only older events (a replayed or simulated history). The same
+// rule as the engine's default `goals` period (query/goal_query.h).
 function anchorDay() {
-  const today = new Date();
+  const today = data.serverToday.get(view.chainId) ?? new Date();
   const last = data.lastDataDay.get(view.chainId);
   const anchor = last && last < today ? last : today;
   return fmt.isoDay(anchor);
@@ -145,14 +155,11 @@ function applyPreset(preset) {
       view.by = 'week';
       break;
     }
-    case '12m': {
-      const d = new Date(endDate);
-      d.setFullYear(d.getFullYear() - 1);
-      view.from = fmt.isoDay(d);
+    case '12m':
+      view.from = yearBefore(end);
       view.to = end;
       view.by = 'month';
       break;
-    }
     case 'year': {
       const year = parseDay(anchorDay()).getFullYear();
       view.from = `${year}-01-01`;
@@ -255,26 +262,15 @@ async function signIn() {
 // ---------------------------------------------------------------------------
 // Loading a chain and a period.
 
-// Finds the last day with arrivals into the chain from its monthly report,
-// so the presets land on data even when the events are old.
+// The chain's last data day (`dataUntil`: the last day a client entered a
+// stage), which the engine's `goals` counts back from too, so the presets land
+// on data even when the events are old.
 async function findLastDataDay(chainId) {
   if (data.lastDataDay.has(chainId)) return;
   try {
-    const report = await api.get(`/v1/chains/${encodeURIComponent(chainId)}/kpis`, {by: 'month'});
-    // Arrivals: entries into the first stage (any stage for unranked chains).
-    const first = charts.orderedStages(data.chain, report.stages)[0]?.id;
-    const arrivals = (p) => (p.stages ?? [])
-                                .some(
-                                    (s) => (s.stage === first || !data.chain?.stages?.[0]?.rank) &&
-                                        fmt.countValue(s.entries) !== 0);
-    const busy = (report.periods ?? []).filter(arrivals);
-    const last = busy.at(-1);
-    if (last?.to)
-      data.lastDataDay.set(chainId, parseDay(addDays(last.to, -1)));
-    else if (last?.period) {
-      const [y, m] = last.period.split('-').map(Number);
-      data.lastDataDay.set(chainId, new Date(y, m, 0));
-    }
+    const report = await api.get(`/v1/chains/${encodeURIComponent(chainId)}/kpis`);
+    if (report.dataUntil) data.lastDataDay.set(chainId, parseDay(report.dataUntil));
+    if (report.today) data.serverToday.set(chainId, parseDay(report.today));
   } catch {
     // Presets then count back from today.
   }

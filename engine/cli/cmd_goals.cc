@@ -59,8 +59,12 @@ void add_goals_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--data", args->data, "Store folder")->required();
   cmd->add_option("--chain", args->chain, "Chain id")->required();
   cmd->add_option("--from", args->from,
-                  "First local day, YYYY-MM-DD (inclusive; default 365 days before --to)");
-  cmd->add_option("--to", args->to, "Last local day, YYYY-MM-DD (exclusive; default today)");
+                  "First local day, YYYY-MM-DD (inclusive; default the same day a year "
+                  "before --to)");
+  cmd->add_option("--to", args->to,
+                  "Local day after the period, YYYY-MM-DD (exclusive; default the day after "
+                  "the chain's last data day, or after today when the data reaches today; "
+                  "the dashboard's presets count back from the same day)");
   cmd->add_option("--view", args->view, "completion | cohort")
       ->capture_default_str()
       ->check(CLI::IsMember({"completion", "cohort"}));

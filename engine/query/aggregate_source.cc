@@ -1,5 +1,6 @@
 #include "query/aggregate_source.h"
 
+#include <algorithm>
 #include <iterator>
 #include <utility>
 
@@ -82,9 +83,33 @@ AggregateSource store_aggregates(const store::Store& store, std::string chain) {
           }};
 }
 
+Result<std::optional<int32_t>> last_data_day(const AggregateSource& source) {
+  const std::optional<DataDays> days = source.days ? source.days() : std::nullopt;
+  if (!days) return std::optional<int32_t>{};
+  int64_t width = 32;
+  for (int64_t to = std::min<int64_t>(int64_t{days->last} + 1, INT32_MAX); to > days->first;
+       width *= 2) {
+    const int64_t from = std::max<int64_t>(int64_t{days->first}, to - width);
+    std::optional<int32_t> last;
+    auto status = source.visit(
+        static_cast<int32_t>(from), static_cast<int32_t>(to),
+        [&](const AggregateEntry& e) -> Status {
+          if (e.measure == kpi::Measure::kStageEntries && !store::is_empty_encoding(e.value)) {
+            last = e.day;
+          }
+          return ok_status();
+        });
+    if (!status) return Error{status.error()};
+    if (last) return last;
+    to = from;
+  }
+  return std::optional<int32_t>{};
+}
+
 AggregateSource memory_aggregates(const AggregateMap& map, std::string chain) {
-  return {[&map, chain = std::move(chain)](int32_t from, int32_t to,
-                                           const AggregateVisitor& visit) -> Status {
+  // Both lambdas copy `chain`: a move into the first would leave the second
+  // (initialised after it) an empty id.
+  return {[&map, chain](int32_t from, int32_t to, const AggregateVisitor& visit) -> Status {
             MemoryEntries entries{map.lower_bound(store::kpi_day_prefix(chain, from)),
                                   map.lower_bound(store::kpi_day_prefix(chain, to)),
                                   {}};

@@ -51,6 +51,13 @@ struct AggregateSource {
 // kpi key (store/keys.h kpi_key) -> aggregate, ordered like the store.
 using AggregateMap = std::map<std::string, store::Aggregate>;
 
+// The chain's last data day: the last local day on which a client entered a
+// stage. Every stage entry happens on an event's day, while later kpi days
+// can be the deadlines of measure windows still running. nullopt when no
+// client entered a stage. Reads backwards from the last kpi day in widening
+// windows, so it costs about the entries of the last weeks.
+Result<std::optional<int32_t>> last_data_day(const AggregateSource& source);
+
 // The store's kpi family for `chain`; `store` must outlive the source.
 AggregateSource store_aggregates(const store::Store& store, std::string chain);
 // The entries of `chain` in `map`; `map` must outlive the source.

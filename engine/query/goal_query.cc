@@ -9,8 +9,6 @@
 namespace ketenflow::query {
 namespace {
 
-constexpr int32_t kDefaultDays = 365;
-
 // Share change; for a duration measure without a norm the change of the mean
 // in days. 0 when either period has no clients.
 double trend(const v1::MeasureResult& current, const v1::MeasureResult& previous) {
@@ -43,19 +41,54 @@ Result<Compare> parse_compare(std::string_view text) {
   return Error{"unknown comparison \"" + std::string(text) + "\" (expected previous or year)"};
 }
 
+namespace {
+
+int32_t anchor_of(const std::optional<int32_t>& last, int32_t today) {
+  return last && *last < today ? *last : today;
+}
+
+}  // namespace
+
+Result<GoalPeriod> goal_period(const AggregateSource& source, const GoalQuery& query) {
+  using kpi::Period;
+  auto last = last_data_day(source);
+  if (!last) return Error{last.error()};
+  int32_t to = 0;
+  std::string why;
+  if (query.to) {
+    to = *query.to;
+  } else {
+    if (query.today == INT32_MAX) return Error{"goal tree: give `to` or today"};
+    const int32_t anchor = anchor_of(*last, query.today);
+    to = anchor + 1;
+    why = anchor < query.today ? "the day after the last data day" : "the day after today";
+    if (query.whole_months) {
+      const int32_t month_end = kpi::period_end(Period::kMonth, anchor);
+      to = month_end <= query.today ? month_end : kpi::period_start(Period::kMonth, anchor);
+      why = "the end of the last whole month up to the last data day";
+    }
+  }
+  const int32_t from = query.from.value_or(kpi::year_before(to));
+  if (from >= to) {
+    return Error{"from " + model::format_day(from) + " must be before to " + model::format_day(to) +
+                 (why.empty() ? "" : " (" + why + ")")};
+  }
+  return GoalPeriod{from, to, *last};
+}
+
 Result<v1::GoalTree> goal_tree(const AggregateSource& source, const model::ChainModel& chain,
                                const GoalQuery& query) {
-  if (!query.to && query.today == INT32_MAX) return Error{"goal tree: give `to` or today"};
-  const int32_t to = query.to.value_or(query.today);
-  const int32_t from = query.from.value_or(to - kDefaultDays);
-  if (from >= to) return Error{"--from must be before --to"};
+  auto period = goal_period(source, query);
+  if (!period) return Error{period.error()};
+  const int32_t from = period->from;
+  const int32_t to = period->to;
   int32_t previous_from = from - (to - from);
   int32_t previous_to = from;
   using kpi::Period;
   if (query.compare == Compare::kYear) {
     previous_from = kpi::year_before(from);
     previous_to = kpi::year_before(to);
-  } else if (query.previous_by_months && kpi::period_start(Period::kMonth, from) == from &&
+  } else if (query.whole_months && kpi::period_start(Period::kMonth, from) == from &&
              kpi::period_start(Period::kMonth, to) == to) {
     previous_from = from;
     for (int32_t day = from; day < to; day = kpi::period_end(Period::kMonth, day)) {
@@ -87,6 +120,7 @@ Result<v1::GoalTree> goal_tree(const AggregateSource& source, const model::Chain
   tree.set_compare(query.compare == Compare::kYear ? "year" : "previous");
   tree.set_view(std::string(view_name(query.view)));
   if (query.today != INT32_MAX) tree.set_today(model::format_day(query.today));
+  if (period->last_data_day) tree.set_data_until(model::format_day(*period->last_data_day));
   for (const v1::Goal& goal : chain.def.goals()) {
     v1::GoalNode* g = tree.add_goals();
     g->set_id(goal.id());

@@ -234,6 +234,9 @@ Result<v1::KpiReport> kpi_report(const AggregateSource& source, const model::Cha
   fill(report, chain, l, total, wip_before(nets, to));
   report.set_view(std::string(view_name(query.view)));
   if (query.today != INT32_MAX) report.set_today(model::format_day(query.today));
+  auto data_until = last_data_day(source);
+  if (!data_until) return Error{data_until.error()};
+  if (*data_until) report.set_data_until(model::format_day(**data_until));
   for (auto& m : measure_results(chain, measures, from, to, query.view, query.today)) {
     *report.add_measures() = std::move(m);
   }

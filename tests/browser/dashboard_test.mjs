@@ -241,6 +241,9 @@ async function main() {
     files.push(file);
   }
   run(['ingest', '--data', data, '--chains', chainsDir, '--quiet', ...files]);
+  // The goal period the CLI picks without dates: the dashboard must open on it.
+  const cliGoals = new Map([BUSY, SMALL].map(
+      (c) => [c.id, JSON.parse(run(['goals', '--data', data, '--chain', c.id, '--format', 'json']))]));
 
   step = 'tokens';
   const token = (name, role, partner) => {
@@ -289,6 +292,28 @@ async function main() {
     const api = apiClient(base, adminToken);
     const context = await newContext();
     const page = await openWithToken(context, base, adminToken, 'admin');
+    {
+      // The dashboard opens on twelve months counted back from the last data
+      // day: the period `goals` defaults to in the API and the CLI.
+      const shown = new URLSearchParams((await page.evaluate(() => location.hash)).slice(1));
+      const chainId = shown.get('chain');
+      check(cliGoals.has(chainId), `the dashboard opened on chain "${chainId}"`);
+      const byDefault = await apiJson(api, `/v1/chains/${chainId}/goals`, {});
+      check(
+          byDefault.dataUntil && byDefault.to < new Date().toISOString().slice(0, 10),
+          `goals of ${chainId} without dates: dataUntil ${byDefault.dataUntil}, to ` +
+              `${byDefault.to}; the simulated data should end before today`);
+      for (const [name, goals] of [['API', byDefault], ['CLI', cliGoals.get(chainId)]]) {
+        check(
+            shown.get('from') === goals.from && shown.get('to') === goals.to &&
+                goals.dataUntil === byDefault.dataUntil,
+            `the dashboard opened ${chainId} on [${shown.get('from')}, ${shown.get('to')}), ` +
+                `the ${name}'s goals default to [${goals.from}, ${goals.to}) ` +
+                `(data until ${goals.dataUntil})`);
+      }
+      log(`opening ${chainId}: [${byDefault.from}, ${byDefault.to}), as goals defaults ` +
+          `(last data day ${byDefault.dataUntil})`);
+    }
     await chooseChain(page, BUSY.id);
     await choosePeriod(page, YEAR.from, YEAR.to, 'month');
     const flow = await checkFlow(page, api, BUSY.id, YEAR, 'admin');

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -135,7 +136,40 @@ TEST(MemoryAggregates, SameEntriesAsTheStoreKpiFamily) {
                 visit_all(store_aggregates(**store, chain), from, to))
           << chain << " [" << from << ", " << to << ")";
     }
+    // The same data days and last data day too.
+    const auto memory_days = memory_aggregates(map, chain).days();
+    const auto store_days = store_aggregates(**store, chain).days();
+    ASSERT_TRUE(memory_days && store_days) << chain;
+    EXPECT_EQ(memory_days->first, store_days->first) << chain;
+    EXPECT_EQ(memory_days->last, store_days->last) << chain;
+    EXPECT_EQ(*last_data_day(memory_aggregates(map, chain)),
+              *last_data_day(store_aggregates(**store, chain)))
+        << chain;
   }
+}
+
+TEST(MemoryAggregates, DataDaysSpanTheChainsFirstAndLastKey) {
+  const AggregateMap map = sample();
+  const auto days = memory_aggregates(map, "keten").days();
+  ASSERT_TRUE(days);
+  EXPECT_EQ(days->first, 10);
+  EXPECT_EQ(days->last, 12);
+  EXPECT_FALSE(memory_aggregates(map, "other").days());
+}
+
+TEST(LastDataDay, IsTheLastDayAClientEnteredAStageNotTheLastKpiDay) {
+  AggregateMap map = sample();
+  // Day 12 holds only a case duration; the last stage entries are on day 11.
+  EXPECT_EQ(*last_data_day(memory_aggregates(map, "keten")), std::optional<int32_t>(11));
+  // A measure outcome filed on its window's deadline, far later, changes nothing.
+  map[key("keten", 900, Measure::kMeasureClosed, "terug")] = agg(1, 0);
+  EXPECT_EQ(*last_data_day(memory_aggregates(map, "keten")), std::optional<int32_t>(11));
+  // Entries that cancelled out to zero are no data either.
+  map[key("keten", 11, Measure::kStageEntries, "opvang")] = agg(0, 0);
+  map[key("keten", 11, Measure::kStageEntries, "woning")] = agg(0, 0);
+  EXPECT_EQ(*last_data_day(memory_aggregates(map, "keten")), std::optional<int32_t>(10));
+  // No stage entry at all: none.
+  EXPECT_EQ(*last_data_day(memory_aggregates(map, "other")), std::nullopt);
 }
 
 }  // namespace

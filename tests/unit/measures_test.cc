@@ -353,5 +353,92 @@ TEST_F(Measures, GoalTreeWithPreviousPeriodAndContributions) {
   EXPECT_EQ(binnen.contributions(0).current().met(), 1u);
 }
 
+// Every contribution of A and B (stages, transitions, measures), summed as the
+// store sums them.
+std::map<std::string, store::Aggregate> all_aggregates(const model::ChainModel& chain,
+                                                       const std::vector<v1::PathInput>& a,
+                                                       const std::vector<v1::PathInput>& b) {
+  std::map<std::string, store::Aggregate> kpi;
+  for (const auto* events : {&a, &b}) {
+    for (const auto& c : kpi::contributions(chain, path::build_path(chain, *events), *events)) {
+      kpi::add_contribution(
+          kpi[store::kpi_key("test-keten", c.day, static_cast<uint8_t>(c.measure), c.dim)], c, +1);
+    }
+  }
+  return kpi;
+}
+
+TEST_F(Measures, GoalTreeDefaultsCountBackFromTheLastDayAClientEnteredAStage) {
+  const auto kpi = all_aggregates(chain_, client_a(), client_b());
+  const auto source = query::memory_aggregates(kpi, "test-keten");
+  // The last stage entry is B's intake on 2 April 2024; A's `zonder` window
+  // (365 days after gehuisvest) puts a kpi day in March 2025, which is no data.
+  ASSERT_TRUE(source.days());
+  EXPECT_EQ(source.days()->last, d(2025, 3, 25));
+  auto last = query::last_data_day(source);
+  ASSERT_TRUE(last.ok()) << last.error();
+  EXPECT_EQ(*last, std::optional<int32_t>(d(2024, 4, 2)));
+
+  query::GoalQuery q;
+  q.today = d(2025, 6, 1);
+  auto tree = query::goal_tree(source, chain_, q);
+  ASSERT_TRUE(tree.ok()) << tree.error();
+  EXPECT_EQ(tree->data_until(), "2024-04-02");
+  EXPECT_EQ(tree->from(), "2023-04-03");
+  EXPECT_EQ(tree->to(), "2024-04-03");
+  // The 366 days before (the default year holds 29 February 2024).
+  EXPECT_EQ(tree->previous_from(), "2022-04-02");
+  EXPECT_EQ(tree->previous_to(), "2023-04-03");
+  // Both clients arrived in the default year: binnen decided for both.
+  EXPECT_EQ(tree->goals(0).measures(1).current().clients(), 2u);
+
+  // Whole months: up to the end of April 2024, which is over.
+  q.whole_months = true;
+  tree = query::goal_tree(source, chain_, q);
+  ASSERT_TRUE(tree.ok()) << tree.error();
+  EXPECT_EQ(tree->from(), "2023-05-01");
+  EXPECT_EQ(tree->to(), "2024-05-01");
+  // ... and while April still runs, up to its first day.
+  q.today = d(2024, 4, 10);
+  tree = query::goal_tree(source, chain_, q);
+  ASSERT_TRUE(tree.ok()) << tree.error();
+  EXPECT_EQ(tree->to(), "2024-04-01");
+  EXPECT_EQ(tree->from(), "2023-04-01");
+}
+
+TEST_F(Measures, GoalTreeDefaultsCountBackFromTodayWhenTheDataReachesIt) {
+  const auto kpi = all_aggregates(chain_, client_a(), client_b());
+  query::GoalQuery q;
+  q.today = d(2024, 3, 30);
+  auto tree = query::goal_tree(query::memory_aggregates(kpi, "test-keten"), chain_, q);
+  ASSERT_TRUE(tree.ok()) << tree.error();
+  EXPECT_EQ(tree->data_until(), "2024-04-02");
+  EXPECT_EQ(tree->to(), "2024-03-31");
+  EXPECT_EQ(tree->from(), "2023-03-31");
+
+  const std::map<std::string, store::Aggregate> none;
+  tree = query::goal_tree(query::memory_aggregates(none, "test-keten"), chain_, q);
+  ASSERT_TRUE(tree.ok()) << tree.error();
+  EXPECT_EQ(tree->data_until(), "");
+  EXPECT_EQ(tree->to(), "2024-03-31");
+}
+
+TEST_F(Measures, GoalTreeRefusesAFromAfterTheDefaultToAndSaysWhy) {
+  const auto kpi = all_aggregates(chain_, client_a(), client_b());
+  query::GoalQuery q;
+  q.today = d(2025, 6, 1);
+  q.from = d(2024, 5, 1);
+  auto tree = query::goal_tree(query::memory_aggregates(kpi, "test-keten"), chain_, q);
+  ASSERT_FALSE(tree.ok());
+  EXPECT_EQ(tree.error(),
+            "from 2024-05-01 must be before to 2024-04-03 (the day after the last data day)");
+  // A year before a 29 February is the 28th.
+  q.from.reset();
+  q.to = d(2024, 2, 29);
+  tree = query::goal_tree(query::memory_aggregates(kpi, "test-keten"), chain_, q);
+  ASSERT_TRUE(tree.ok()) << tree.error();
+  EXPECT_EQ(tree->from(), "2023-02-28");
+}
+
 }  // namespace
 }  // namespace ketenflow

@@ -2,8 +2,6 @@
 // goal tree with each measure's value, norm, target and trend against the
 // period before or the same days a year earlier.
 #include "http/handlers/handlers.h"
-#include "kpi/calendar.h"
-#include "model/time.h"
 #include "query/goal_query.h"
 
 namespace ketenflow::http::handlers {
@@ -41,19 +39,15 @@ ApiReply goals(const ApiContext& context, const ApiRequest& request) {
     if (!parsed) return bad_parameter("compare", parsed.error());
     q.compare = *parsed;
   }
-  if (request.caller.role == Role::kAnalyst && context.calendar_periods) {
-    // Whole months by default too (the last twelve before this one), and the
-    // previous period as many whole months before.
-    if (!q.to) q.to = kpi::period_start(kpi::Period::kMonth, q.today);
-    if (!q.from) q.from = kpi::period_start(kpi::Period::kMonth, *q.to - 365);
-    q.previous_by_months = true;
+  // Analysts under calendar periods get whole months, the default period too.
+  q.whole_months = request.caller.role == Role::kAnalyst && context.calendar_periods;
+  const query::AggregateSource source = query::store_aggregates(context.store, chain->def.id());
+  // A `from` after the default `to` is the caller's 400, not the server's 500
+  // (found by tests/openapi, schemathesis).
+  if (auto period = query::goal_period(source, q); !period) {
+    return bad_parameter("from", period.error());
   }
-  // `to` defaults to today (or this month's first day): a later `from` is the
-  // caller's 400, not the server's 500 (found by tests/openapi, schemathesis).
-  if (const int32_t to = q.to.value_or(q.today); q.from && *q.from >= to) {
-    return bad_parameter("from", "must be before to, which defaults to " + model::format_day(to));
-  }
-  auto tree = query::goal_tree(context.store, *chain, q);
+  auto tree = query::goal_tree(source, *chain, q);
   if (!tree) return query_failed(context, tree.error());
   return report_reply(context, request, *tree, [](const nlohmann::ordered_json& json) {
     std::vector<nlohmann::ordered_json> rows;
