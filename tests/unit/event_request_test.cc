@@ -117,6 +117,17 @@ TEST(EventRequest, EmptyScalarDeepAndUntypedBodiesAreRefusedWhole) {
   EXPECT_EQ(problem->code, "unsupported_media_type");
 }
 
+TEST(EventRequest, ANumberPastADoubleIsADecodeErrorNotAnException) {
+  EventRequest out;
+  ASSERT_FALSE(decode_event_request("336656e661", "application/x-ndjson", 10, out));
+  ASSERT_EQ(out.events.size(), 1u);
+  EXPECT_EQ(out.events[0].error, "not JSON (a number out of range)");
+  auto problem = decode_event_request(R"({"eventId":1e999})", "application/json", 10, out);
+  ASSERT_TRUE(problem);
+  EXPECT_EQ(problem->status, 400);
+  EXPECT_EQ(problem->message, "not JSON (a number out of range)");
+}
+
 TEST(EventRequest, BracketsInsideStringsDoNotCountAsNesting) {
   EventRequest out;
   const std::string body =
