@@ -11,6 +11,13 @@
 
 namespace ketenflow::publish {
 
+std::string_view trim_blanks(std::string_view text) {
+  const size_t begin = text.find_first_not_of(" \t");
+  if (begin == std::string_view::npos) return {};
+  const size_t end = text.find_last_not_of(" \t");
+  return text.substr(begin, end - begin + 1);
+}
+
 std::string pseudonymize(std::string_view key, std::string_view raw_id) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;

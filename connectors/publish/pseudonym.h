@@ -23,6 +23,10 @@ namespace ketenflow::publish {
 // Shortest key read_key_file() accepts, in bytes.
 inline constexpr size_t kMinKeyBytes = 16;
 
+// `text` without surrounding spaces and tabs: what is pseudonymised of a raw
+// identifier.
+std::string_view trim_blanks(std::string_view text);
+
 // "p-" + 32 lowercase hex digits.
 std::string pseudonymize(std::string_view key, std::string_view raw_id);
 

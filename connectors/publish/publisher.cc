@@ -77,24 +77,17 @@ class Events : public RdKafka::EventCb {
   State& state_;
 };
 
-std::string_view trim(std::string_view text) {
-  const size_t begin = text.find_first_not_of(" \t");
-  if (begin == std::string_view::npos) return {};
-  const size_t end = text.find_last_not_of(" \t");
-  return text.substr(begin, end - begin + 1);
-}
-
 bool names_client_ref(const std::string& column) {
   return column == "clientRef" || column == "client_ref";
 }
 
 // The raw identifier of a record, removed from the event; empty when missing.
 std::string take_identifier(v1::ClientEvent& event, const std::string& column, bool csv) {
-  if (csv || names_client_ref(column)) return std::string(trim(event.client_ref()));
+  if (csv || names_client_ref(column)) return std::string(trim_blanks(event.client_ref()));
   auto& attributes = *event.mutable_attributes();
   const auto it = attributes.find(column);
   if (it == attributes.end()) return {};
-  std::string raw(trim(it->second));
+  std::string raw(trim_blanks(it->second));
   attributes.erase(it);
   return raw;
 }
@@ -106,28 +99,48 @@ std::string seconds_text(int ms) {
   return text;
 }
 
-// The topic must exist: asks for the metadata of all topics, because asking
-// for one lets a broker with auto.create.topics.enable create it.
-Status check_topic(RdKafka::Producer& producer, State& state, const PublishOptions& options) {
+}  // namespace
+
+Status check_topic(RdKafka::Producer& producer, const std::string& brokers,
+                   const std::string& topic_name, int timeout_ms,
+                   const std::function<std::string()>& last_error) {
   RdKafka::Metadata* raw = nullptr;
-  const RdKafka::ErrorCode err = producer.metadata(true, nullptr, &raw, options.timeout_ms);
+  const RdKafka::ErrorCode err = producer.metadata(true, nullptr, &raw, timeout_ms);
   std::unique_ptr<RdKafka::Metadata> metadata(raw);
   if (err != RdKafka::ERR_NO_ERROR) {
     producer.poll(0);  // serves the error events
-    std::string message = "cannot reach Kafka at " + options.brokers + " within " +
-                          seconds_text(options.timeout_ms) + " s";
-    if (!state.last_kafka_error.empty()) message += " (" + state.last_kafka_error + ")";
+    std::string message =
+        "cannot reach Kafka at " + brokers + " within " + seconds_text(timeout_ms) + " s";
+    if (const std::string why = last_error ? last_error() : ""; !why.empty()) {
+      message += " (" + why + ")";
+    }
     return Error{message};
   }
   for (const RdKafka::TopicMetadata* topic : *metadata->topics()) {
-    if (topic->topic() == options.topic && !topic->partitions()->empty()) return ok_status();
+    if (topic->topic() == topic_name && !topic->partitions()->empty()) return ok_status();
   }
-  return Error{"topic " + options.topic + " does not exist on " + options.brokers +
-               " (create it with: ketenflow topics create --brokers " + options.brokers +
-               " --topic " + options.topic + ")"};
+  return Error{"topic " + topic_name + " does not exist on " + brokers +
+               " (create it with: ketenflow topics create --brokers " + brokers + " --topic " +
+               topic_name + ")"};
 }
 
-}  // namespace
+std::optional<ingest::Rejection> prepare_event(v1::ClientEvent& event, const ChainIndex& chains,
+                                               int64_t now_ms, std::string& bytes) {
+  const auto chain = chains.find(event.chain_id());
+  if (auto why = ingest::validate(event, chain == chains.end() ? nullptr : chain->second,
+                                  ingest::Membership::kChecked, now_ms)) {
+    return ingest::Rejection{why->code, ingest::mask_identifiers(why->reason)};
+  }
+  // Only what a measure of the chain reads leaves the partner.
+  ingest::keep_read_attributes(event, *chain->second);
+  event.DiscardUnknownFields();
+  bytes = model::canonical_bytes(event);
+  if (bytes.size() > ingest::kMaxEventBytes) {
+    return ingest::Rejection{"too_large", "event is " + std::to_string(bytes.size()) +
+                                              " bytes; events may be at most 64 KiB"};
+  }
+  return std::nullopt;
+}
 
 uint64_t PublishReport::sent() const {
   uint64_t n = 0;
@@ -153,7 +166,7 @@ Result<PublishReport> publish_files(const std::vector<model::ChainModel>& chains
   if (options.pseudonymize && options.pseudonymize->key.empty()) {
     return Error{"pseudonymisation needs a key"};
   }
-  std::unordered_map<std::string, const model::ChainModel*> chain_by_id;
+  ChainIndex chain_by_id;
   for (const model::ChainModel& chain : chains) chain_by_id[chain.def.id()] = &chain;
 
   // Every file opens (and every CSV header maps) before anything is sent.
@@ -183,7 +196,11 @@ Result<PublishReport> publish_files(const std::vector<model::ChainModel>& chains
   std::unique_ptr<RdKafka::Producer> producer(RdKafka::Producer::create(conf->get(), error));
   if (producer == nullptr) return Error{"cannot create the Kafka producer: " + error};
   if (options.require_topic) {
-    if (auto status = check_topic(*producer, state, options); !status) return Error{status.error()};
+    if (auto status = check_topic(*producer, options.brokers, options.topic, options.timeout_ms,
+                                  [&] { return state.last_kafka_error; });
+        !status) {
+      return Error{status.error()};
+    }
   }
 
   const auto timeout = std::chrono::milliseconds(options.timeout_ms);
@@ -247,22 +264,12 @@ Result<PublishReport> publish_files(const std::vector<model::ChainModel>& chains
                                pseudonymize(p.key, "event_id:" + event.event_id()).substr(2));
           }
         }
-        const auto chain = chain_by_id.find(event.chain_id());
         const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                                    std::chrono::system_clock::now().time_since_epoch())
                                    .count();
-        if (auto why = ingest::validate(event, chain == chain_by_id.end() ? nullptr : chain->second,
-                                        ingest::Membership::kChecked, now_ms)) {
-          invalid(why->code, ingest::mask_identifiers(why->reason));
-          continue;
-        }
-        // Only what a measure of the chain reads leaves the partner.
-        ingest::keep_read_attributes(event, *chain->second);
-        event.DiscardUnknownFields();
-        std::string bytes = model::canonical_bytes(event);
-        if (bytes.size() > ingest::kMaxEventBytes) {
-          invalid("too_large", "event is " + std::to_string(bytes.size()) +
-                                   " bytes; events may be at most 64 KiB");
+        std::string bytes;
+        if (auto why = prepare_event(event, chain_by_id, now_ms, bytes)) {
+          invalid(why->code, why->reason);
           continue;
         }
         const auto not_sent = [&](const std::string& why) {

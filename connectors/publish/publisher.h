@@ -28,9 +28,11 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "ingest/input_format.h"
+#include "ingest/validate.h"
 #include "kafka/conf.h"
 #include "model/chain.h"
 #include "model/result.h"
@@ -101,6 +103,24 @@ struct PublishReport {
 
 // "FILE: sent N, invalid N, not delivered N".
 std::string summary(const FileReport& file);
+
+// Chains by id.
+using ChainIndex = std::unordered_map<std::string, const model::ChainModel*>;
+
+// Steps 2 and 3 of every record, shared with the HTTP gateway (gateway.h):
+// `event` validated against its chain (ingest::validate, kChecked, `now_ms` the
+// moment of sending), stripped to the attributes a measure reads, as
+// deterministic protobuf bytes of at most ingest::kMaxEventBytes. The
+// rejection (reason masked), or nullopt with `bytes` set.
+std::optional<ingest::Rejection> prepare_event(v1::ClientEvent& event, const ChainIndex& chains,
+                                               int64_t now_ms, std::string& bytes);
+
+// The topic must exist: asks for the metadata of all topics, because asking
+// for one lets a broker with auto.create.topics.enable create it.
+// `last_error` gives the last error the producer's event callback saw.
+[[nodiscard]] Status check_topic(RdKafka::Producer& producer, const std::string& brokers,
+                                 const std::string& topic, int timeout_ms,
+                                 const std::function<std::string()>& last_error);
 
 // Publishes `files` in order through one idempotent producer. An error means
 // nothing was sent: bad settings, a file that cannot be opened (or a CSV

@@ -40,34 +40,8 @@ struct ServeArgs {
   std::string analyst_periods = "any";
   int http_threads = 16;
   http::ServerOptions http_limits;
-};
-
-// SIGTERM / SIGINT set `stop`; handled by sigwait in a thread of our own, so
-// no signal handler and no global state. Blocked before librdkafka starts its
-// threads, which inherit the mask.
-class StopOnSignal {
- public:
-  explicit StopOnSignal(std::atomic<bool>& stop) {
-    sigemptyset(&set_);
-    sigaddset(&set_, SIGTERM);
-    sigaddset(&set_, SIGINT);
-    pthread_sigmask(SIG_BLOCK, &set_, nullptr);
-    thread_ = std::thread([this, &stop] {
-      const timespec tick{0, 200'000'000};
-      while (!done_.load()) {
-        if (sigtimedwait(&set_, nullptr, &tick) > 0) stop.store(true);
-      }
-    });
-  }
-  ~StopOnSignal() {
-    done_.store(true);
-    thread_.join();
-  }
-
- private:
-  sigset_t set_;
-  std::atomic<bool> done_{false};
-  std::thread thread_;
+  bool gateway = false;
+  GatewayArgs gateway_args;
 };
 
 // A stable member id per store: a restarted serve gets its partitions back.
@@ -105,6 +79,18 @@ int run_serve(const ServeArgs& args) {
   if (args.brokers.empty() && args.http.empty()) return fail("give --brokers, --http or both");
 
   kafka::ConsumeProbe probe;
+  // Declared before the server, so it outlives the server's workers.
+  std::unique_ptr<publish::KafkaGateway> gateway;
+  if (args.gateway) {
+    if (args.brokers.empty() || args.http.empty())
+      return fail("--gateway needs --brokers and --http");
+    auto started =
+        start_gateway(args.gateway_args, args.brokers, args.topic, (*pipeline)->chains());
+    if (!started) return fail(started.error());
+    gateway = std::move(*started);
+  } else if (!args.gateway_args.key_files.empty()) {
+    return fail("--key-file is for --gateway");
+  }
   std::unique_ptr<http::ApiServer> server;
   if (!args.http.empty()) {
     http::ServerOptions http_options = args.http_limits;
@@ -115,6 +101,7 @@ int run_serve(const ServeArgs& args) {
     http_options.round = args.round;
     http_options.analyst_calendar_periods = args.analyst_periods == "calendar";
     http_options.threads = args.http_threads;
+    http_options.gateway = gateway.get();
     http::HostProbe host;
     if (!args.brokers.empty()) {
       host.metrics = [&probe, topic = args.topic] { return kafka::consume_metrics(probe, topic); };
@@ -130,6 +117,7 @@ int run_serve(const ServeArgs& args) {
     server = std::move(*started);
     log.info("http: listening on {}/ (tokens {}, audit log {})", server->url(),
              http_options.tokens_file, http_options.audit_file);
+    if (gateway) log.info("http: gateway POST /v1/events to topic {}", args.topic);
     if (http_options.oidc.enabled()) {
       log.info("http: also JWTs of OpenID Connect issuer {} for audience {}",
                http_options.oidc.issuer, http_options.oidc.audience);
@@ -223,6 +211,10 @@ void add_serve_command(CLI::App& app, int& exit_code) {
       ->check(CLI::Range(1, 1024));
   add_http_limit_options(cmd, args->http_limits);
   add_oidc_options(cmd, args->http_limits.oidc);
+  cmd->add_flag("--gateway", args->gateway,
+                "Also take partner events at POST /v1/events (publisher tokens) and produce "
+                "them to --topic (needs --brokers and --http)");
+  add_gateway_options(cmd, args->gateway_args, args->http_limits);
   cmd->callback([args, &exit_code] { exit_code = run_serve(*args); });
 }
 

@@ -109,10 +109,12 @@ void add_tokens_command(CLI::App& app, int& exit_code) {
   CLI::App* add = cmd->add_subcommand("add", "Make a token; prints it once on stdout");
   file_option(add);
   add->add_option("--name", args->name, "Who the token is for (unique)")->required();
-  add->add_option("--role", args->role, "analyst | operator | admin")
+  add->add_option("--role", args->role,
+                  "analyst | operator | admin | publisher (sends events: POST /v1/events)")
       ->required()
-      ->check(CLI::IsMember({"analyst", "operator", "admin"}));
-  add->add_option("--partner", args->partner, "Operators: the partner id they act for");
+      ->check(CLI::IsMember({"analyst", "operator", "admin", "publisher"}));
+  add->add_option("--partner", args->partner,
+                  "Operators and publishers: the partner id they act for");
   add->add_option("--expires", args->expires,
                   "Lifetime, e.g. 90d, 12h or 30m (default: never expires)");
   add->callback([args, &exit_code] { exit_code = run_add(*args); });

@@ -24,6 +24,7 @@ void add_topics_command(CLI::App& app, int& exit_code);
 void add_publish_command(CLI::App& app, int& exit_code);
 void add_export_command(CLI::App& app, int& exit_code);
 void add_tokens_command(CLI::App& app, int& exit_code);
+void add_gateway_command(CLI::App& app, int& exit_code);
 
 // Prints "ketenflow: <message>" to stderr and returns 1.
 int fail(const std::string& message);

@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
   ketenflow::cli::add_topics_command(app, exit_code);
   ketenflow::cli::add_publish_command(app, exit_code);
   ketenflow::cli::add_serve_command(app, exit_code);
+  ketenflow::cli::add_gateway_command(app, exit_code);
   ketenflow::cli::add_tokens_command(app, exit_code);
   ketenflow::cli::add_kpi_command(app, exit_code);
   ketenflow::cli::add_goals_command(app, exit_code);

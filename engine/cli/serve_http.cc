@@ -1,5 +1,9 @@
 #include "cli/serve_http.h"
 
+#include <cmath>
+
+#include "connectors/publish/pseudonym.h"
+
 namespace ketenflow::cli {
 
 void add_http_limit_options(CLI::App* serve, http::ServerOptions& options) {
@@ -59,6 +63,63 @@ void add_oidc_options(CLI::App* serve, http::OidcOptions& options) {
                    "Allowed clock difference with the provider for exp and nbf, in seconds")
       ->capture_default_str()
       ->check(CLI::Range(0, 600));
+}
+
+void add_gateway_options(CLI::App* cmd, GatewayArgs& args, http::ServerOptions& options) {
+  cmd->add_option("--key-file", args.key_files,
+                  "PARTNER=FILE: pseudonymisation key of a partner (mode 600, at least 16 "
+                  "bytes); its events may then carry \"identifier\" instead of clientRef. "
+                  "Repeatable");
+  cmd->add_option("--gateway-max-bytes", options.gateway_max_bytes,
+                  "Largest POST /v1/events body in bytes; past it the answer is 413")
+      ->capture_default_str()
+      ->check(CLI::Range(size_t{1024}, size_t{64} * 1024 * 1024));
+  cmd->add_option("--gateway-max-events", options.gateway_max_events,
+                  "Most events in one POST /v1/events request; past it the answer is 413")
+      ->capture_default_str()
+      ->check(CLI::Range(size_t{1}, size_t{100000}));
+  cmd->add_option("--gateway-rate", options.gateway_rate,
+                  "POST /v1/events requests per second per token (0: no limit); past it 429 "
+                  "with Retry-After")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1e6));
+  cmd->add_option("--gateway-burst", options.gateway_burst,
+                  "Requests a token may send at once before --gateway-rate applies")
+      ->capture_default_str()
+      ->check(CLI::Range(1.0, 1e6));
+  cmd->add_option("--gateway-timeout", args.timeout_s,
+                  "Seconds an event may wait for Kafka's acknowledgement before it is answered "
+                  "not_delivered")
+      ->capture_default_str()
+      ->check(CLI::Range(1.0, 600.0));
+  cmd->add_option("--gateway-remember", args.remember,
+                  "Recently accepted event ids kept to answer duplicate (the engine dedupes "
+                  "all the same)")
+      ->capture_default_str()
+      ->check(CLI::Range(size_t{0}, size_t{10'000'000}));
+}
+
+Result<std::unique_ptr<publish::KafkaGateway>> start_gateway(
+    const GatewayArgs& args, const std::string& brokers, const std::string& topic,
+    const std::vector<model::ChainModel>& chains) {
+  publish::GatewayOptions options;
+  options.brokers = brokers;
+  options.topic = topic;
+  options.timeout_ms = static_cast<int>(std::lround(args.timeout_s * 1000));
+  options.remember = args.remember;
+  for (const std::string& entry : args.key_files) {
+    const size_t equals = entry.find('=');
+    if (equals == std::string::npos || equals == 0 || equals + 1 == entry.size()) {
+      return Error{"--key-file: expected PARTNER=FILE, got " + entry};
+    }
+    const std::string partner = entry.substr(0, equals);
+    auto key = publish::read_key_file(entry.substr(equals + 1));
+    if (!key) return Error{"--key-file " + partner + ": " + key.error()};
+    if (!options.keys.emplace(partner, std::move(*key)).second) {
+      return Error{"--key-file: partner " + partner + " is given twice"};
+    }
+  }
+  return publish::KafkaGateway::start(chains, options);
 }
 
 }  // namespace ketenflow::cli

@@ -17,8 +17,10 @@
 #include <nlohmann/json.hpp>
 
 #include "http/audit.h"
+#include "http/gateway.h"
 #include "http/oidc.h"
 #include "http/probe.h"
+#include "http/rate_limit.h"
 #include "http/tokens.h"
 #include "model/chain.h"
 #include "model/result.h"
@@ -52,6 +54,11 @@ struct ApiContext {
   bool calendar_periods = false;
   // The OpenID Connect provider's verifier; null when OIDC is off.
   OidcVerifier* oidc = nullptr;
+  // POST /v1/events (issue 14): where events go, null when the gateway is
+  // off; the per-token rate limit and the events one request may hold.
+  EventGateway* gateway = nullptr;
+  RateLimiter* rate_limiter = nullptr;
+  size_t max_events = kDefaultMaxEvents;
 };
 
 struct ApiRequest {
@@ -60,12 +67,17 @@ struct ApiRequest {
   std::map<std::string, std::string> query;  // ?from=...
   Caller caller;
   int64_t now_ms = 0;
+  // POST routes: the body and its Content-Type.
+  std::string body = {};
+  std::string content_type = {};
 };
 
 struct ApiReply {
   int status = 200;
   std::string content_type = "application/json";
   std::string body;
+  // Extra response headers (Retry-After).
+  std::vector<std::pair<std::string, std::string>> headers = {};
 };
 
 using Handler = std::function<ApiReply(const ApiContext&, const ApiRequest&)>;

@@ -187,7 +187,8 @@ Result<Caller> OidcVerifier::authenticate(std::string_view token, int64_t now_ms
   Caller caller;
   std::set<Role> roles;
   for (const auto& value : strings_of(claim_at(*claims, options_.role_claim))) {
-    if (auto role = parse_role(value)) {
+    // Publishers are service accounts: file tokens only.
+    if (auto role = parse_role(value); role && *role != Role::kPublisher) {
       caller.role = *role;
       roles.insert(*role);
     }

@@ -7,6 +7,7 @@ namespace {
 
 constexpr Role kOperator = Role::kOperator;
 constexpr Role kAdmin = Role::kAdmin;
+constexpr Role kPublisher = Role::kPublisher;
 
 std::vector<std::string_view> segments_of(std::string_view path) {
   std::vector<std::string_view> out;
@@ -46,6 +47,8 @@ const std::vector<Route>& routes() {
        true},
       {"/v1/chains/{id}/clients/{ref}", client, true, {kOperator, kAdmin}, {"format"}, false, true},
       {"/v1/metrics", chain_metrics, true, {kOperator, kAdmin}, {}},
+      // The HTTP gateway for partner systems (issue 14).
+      {"/v1/events", events, true, {kPublisher}, {}, false, false, true},
       // Public: the dashboard asks it before it has a token.
       {"/v1/oidc-config", oidc_config, false, {}, {}},
       {"/metrics", metrics, false, {}, {}},
@@ -55,6 +58,14 @@ const std::vector<Route>& routes() {
       {"/{file}", dashboard, false, {}, {}},
   };
   return kRoutes;
+}
+
+bool allowed(const Route& route, Role role) {
+  if (route.roles.empty()) return role != Role::kPublisher;
+  for (Role r : route.roles) {
+    if (r == role) return true;
+  }
+  return false;
 }
 
 const Route* match_route(std::string_view path, std::map<std::string, std::string>& segments) {

@@ -1,5 +1,5 @@
-// The route table: which path pattern goes to which handler, who may call it
-// and which query parameters it takes. A new endpoint is a new file under
+// The route table: which path pattern goes to which handler, its method, who
+// may call it and which query parameters it takes. A new endpoint is a new file under
 // handlers/ plus one line here.
 #pragma once
 
@@ -25,7 +25,14 @@ struct Route {
   bool cached = false;
   // Client-level routes: a read refused for the caller's role is audited too.
   bool audited = false;
+  // Answers POST (with a body, up to ServerOptions::gateway_max_bytes)
+  // instead of GET.
+  bool post = false;
 };
+
+// Whether `role` may call `route`: one of its roles, or for a route without
+// roles every reading role (not publishers, who only send events).
+bool allowed(const Route& route, Role role);
 
 const std::vector<Route>& routes();
 

@@ -98,14 +98,6 @@ class TokenSet {
   FileStamp stamp_;
 };
 
-bool allowed(const Route& route, Role role) {
-  if (route.roles.empty()) return true;
-  for (Role r : route.roles) {
-    if (r == role) return true;
-  }
-  return false;
-}
-
 // A fixed pool of threads running handlers off a bounded queue.
 class WorkerPool {
  public:
@@ -176,11 +168,27 @@ struct Incoming {
   QueryParams params;
   std::string authorization;
   bool no_cache = false;
+  bool post = false;
+  std::string content_type;
+  std::string body;
 };
 
+constexpr std::string_view kEventsRoute = "/v1/events";
+
+// Routes of `ketenflow gateway` (ServerOptions::gateway_only).
+bool gateway_route(std::string_view pattern) {
+  return pattern == kEventsRoute || pattern == "/healthz" || pattern == "/readyz" ||
+         pattern == "/metrics" || pattern == "/v1/openapi.json";
+}
+
 // Null when the target is malformed.
-std::optional<Incoming> parse_incoming(const Request& req) {
+std::optional<Incoming> parse_incoming(Request& req) {
   Incoming in;
+  in.post = req.method() == bhttp::verb::post;
+  if (auto it = req.find(bhttp::field::content_type); it != req.end()) {
+    in.content_type = std::string(it->value().data(), it->value().size());
+  }
+  in.body = std::move(req.body());
   auto target = parse_target(std::string_view(req.target().data(), req.target().size()));
   if (!target) return std::nullopt;
   in.path = std::move(target->path);
@@ -214,6 +222,7 @@ struct ApiServer::State {
         audit(std::move(audit)),
         tokens(options.tokens_file),
         oidc(options.oidc.enabled() ? std::make_unique<OidcVerifier>(options.oidc) : nullptr),
+        rate_limiter(options.gateway_rate, options.gateway_burst),
         workers(options.threads, options.max_queue) {}
 
   const store::Store& store;
@@ -226,6 +235,7 @@ struct ApiServer::State {
   TokenSet tokens;
   std::unique_ptr<OidcVerifier> oidc;
   ReplyCache cache;
+  RateLimiter rate_limiter;
   WorkerPool workers;
   std::string url;
   std::optional<ssl::context> tls;
@@ -239,7 +249,7 @@ struct ApiServer::State {
   net::steady_timer accept_retry{io};
   std::thread io_thread;
 
-  ApiReply answer(const Incoming& req, const query::Budget& budget, std::string& route_name,
+  ApiReply answer(Incoming& req, const query::Budget& budget, std::string& route_name,
                   int64_t& stale_ms) {
     std::map<std::string, std::string> segments;
     const Route* route = match_route(req.path, segments);
@@ -247,8 +257,20 @@ struct ApiServer::State {
       route_name = "unmatched";
       return error_reply(404, "not_found", "no such route");
     }
+    if (options.gateway_only && !gateway_route(route->pattern)) {
+      route_name = "unmatched";
+      return error_reply(404, "not_found", "this is a gateway: it answers POST /v1/events only");
+    }
     route_name = route->pattern;
-    ApiRequest request{route->pattern, std::move(segments), {}, {}, wall_ms()};
+    if (route->post != req.post) {
+      return error_reply(405, "method_not_allowed",
+                         route->post ? "send events with POST" : "the API is read-only: use GET");
+    }
+    ApiRequest request{route->pattern, std::move(segments), {}, {}, wall_ms(), {}, {}};
+    if (route->post) {
+      request.body = std::move(req.body);
+      request.content_type = req.content_type;
+    }
     if (route->needs_token) {
       constexpr std::string_view kBearer = "Bearer ";
       if (!req.authorization.starts_with(kBearer)) {
@@ -301,10 +323,19 @@ struct ApiServer::State {
       const bool gone = spent->why == query::Budget::Why::kCallerGone;
       return error_reply(503, gone ? "client_gone" : "over_budget", spent->message);
     }
-    const ApiContext context{store,     chains,        *audit,
-                             host,      probe,         options.k,
-                             &budget,   options.round, options.analyst_calendar_periods,
-                             oidc.get()};
+    const ApiContext context{store,
+                             chains,
+                             *audit,
+                             host,
+                             probe,
+                             options.k,
+                             &budget,
+                             options.round,
+                             options.analyst_calendar_periods,
+                             oidc.get(),
+                             options.gateway,
+                             &rate_limiter,
+                             options.gateway_max_events};
     if (!route->cached) return route->handler(context, request);
     // Same answer for the same route, parameters, disclosure and hour (the
     // measures' "today" moves with the clock).
@@ -320,13 +351,13 @@ struct ApiServer::State {
   }
 
   // Runs on a worker: the answer as an HTTP response.
-  Response handle(const Request& req, const query::Budget& budget) {
+  Response handle(Request& req, const query::Budget& budget) {
     const auto started = Clock::now();
     std::string route_name = "unmatched";
     int64_t stale_ms = 0;
     ApiReply reply;
-    if (req.method() != bhttp::verb::get) {
-      reply = error_reply(405, "method_not_allowed", "the API is read-only: use GET");
+    if (req.method() != bhttp::verb::get && req.method() != bhttp::verb::post) {
+      reply = error_reply(405, "method_not_allowed", "the API answers GET (and POST /v1/events)");
     } else if (auto incoming = parse_incoming(req)) {
       reply = answer(*incoming, budget, route_name, stale_ms);
     } else {
@@ -344,6 +375,7 @@ struct ApiServer::State {
     res.set(bhttp::field::cache_control, "no-store");
     res.set("X-Content-Type-Options", "nosniff");
     res.set(bhttp::field::content_type, reply.content_type);
+    for (const auto& [name, value] : reply.headers) res.set(name, value);
     res.body() = std::move(reply.body);
     res.keep_alive(req.keep_alive());
     res.prepare_payload();
@@ -443,11 +475,46 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
 
   // The whole head (and body) within the head deadline, however slowly it
   // trickles in.
+  // The head first: its target decides the body's limit (POST /v1/events
+  // may send more than the other routes).
   void read_head() {
     parser_.emplace();
     parser_->header_limit(static_cast<uint32_t>(state_.options.max_request_bytes));
-    parser_->body_limit(state_.options.max_request_bytes);
+    body_limit_ = state_.options.max_request_bytes;
     lowest().expires_after(std::chrono::milliseconds(state_.options.head_timeout_ms));
+    bhttp::async_read_header(stream_, buffer_, *parser_,
+                             [self = this->shared_from_this()](beast::error_code ec, size_t) {
+                               if (ec) return self->on_read(ec);
+                               self->read_body();
+                             });
+  }
+
+  void read_body() {
+    const auto target = parser_->get().target();
+    const std::string_view path(target.data(), target.size());
+    if (state_.options.gateway != nullptr && path.substr(0, path.find('?')) == kEventsRoute) {
+      body_limit_ = state_.options.gateway_max_bytes;
+    }
+    parser_->body_limit(body_limit_);
+    // Refused before the body is sent at all when its length says so.
+    if (const auto length = parser_->content_length(); length && *length > body_limit_) {
+      return on_read(bhttp::error::body_limit);
+    }
+    const auto expect = parser_->get().find(bhttp::field::expect);
+    if (expect != parser_->get().end() && beast::iequals(expect->value(), "100-continue")) {
+      // curl waits a second for this before it sends a larger body.
+      auto go_on =
+          std::make_shared<bhttp::response<bhttp::empty_body>>(bhttp::status::continue_, 11);
+      return bhttp::async_write(
+          stream_, *go_on, [self = this->shared_from_this(), go_on](beast::error_code ec, size_t) {
+            if (ec) return;
+            self->read_rest();
+          });
+    }
+    read_rest();
+  }
+
+  void read_rest() {
     bhttp::async_read(
         stream_, buffer_, *parser_,
         [self = this->shared_from_this()](beast::error_code ec, size_t) { self->on_read(ec); });
@@ -458,13 +525,20 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
       state_.probe.closed("head_timeout");
       return;
     }
-    if (ec == bhttp::error::body_limit || ec == bhttp::error::header_limit) {
+    if (ec == bhttp::error::header_limit) {
       return write(
           State::plain_reply(413, "too_large",
-                             "requests are limited to " +
+                             "request heads are limited to " +
                                  std::to_string(state_.options.max_request_bytes) + " bytes",
                              11),
           true);
+    }
+    if (ec == bhttp::error::body_limit) {
+      return write(State::plain_reply(413, "too_large",
+                                      "the request body is over " + std::to_string(body_limit_) +
+                                          " bytes, the limit of this route",
+                                      11),
+                   true);
     }
     if (ec == bhttp::error::end_of_stream || ec == net::error::operation_aborted ||
         ec == net::error::eof || ec == net::error::connection_reset) {
@@ -539,6 +613,7 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
   std::list<Connection*>::iterator where_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  size_t body_limit_ = 0;
   std::shared_ptr<Response> response_;
   net::steady_timer idle_timer_{lowest().get_executor()};
   bool idle_ = false;

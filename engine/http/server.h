@@ -12,7 +12,8 @@
 // Every request is matched against the route table (routes.h), checked for
 // its token and role, and answered by its handler; the access log gets the
 // route pattern — never the path, which may hold a client ref. Optionally
-// HTTPS (OpenSSL).
+// HTTPS (OpenSSL). Every route answers GET except POST /v1/events (the
+// gateway, issue 14), whose body may be larger than the other requests'.
 #pragma once
 
 #include <cstdint>
@@ -63,6 +64,19 @@ struct ServerOptions {
   // PEM files; both given: HTTPS only.
   std::string tls_cert;
   std::string tls_key;
+  // POST /v1/events (issue 14): where events go (null: the route answers
+  // 404); the longest body (413 past it; other routes keep
+  // max_request_bytes), the events one request may hold, and requests per
+  // second per token (429 past it; 0: no limit) with bursts of
+  // `gateway_burst`.
+  http::EventGateway* gateway = nullptr;
+  size_t gateway_max_bytes = kDefaultMaxEventBytes;
+  size_t gateway_max_events = kDefaultMaxEvents;
+  double gateway_rate = 20;
+  double gateway_burst = 40;
+  // `ketenflow gateway`: no store behind it, only POST /v1/events and the
+  // probes (/healthz, /readyz, /metrics, /v1/openapi.json) are served.
+  bool gateway_only = false;
 };
 
 // One line per request for the access log.

@@ -75,15 +75,21 @@ std::string_view role_name(Role role) {
       return "operator";
     case Role::kAdmin:
       return "admin";
+    case Role::kPublisher:
+      return "publisher";
   }
   return "analyst";
 }
+
+bool needs_partner(Role role) { return role == Role::kOperator || role == Role::kPublisher; }
 
 Result<Role> parse_role(std::string_view text) {
   if (text == "analyst") return Role::kAnalyst;
   if (text == "operator") return Role::kOperator;
   if (text == "admin") return Role::kAdmin;
-  return Error{"unknown role \"" + std::string(text) + "\" (analyst, operator or admin)"};
+  if (text == "publisher") return Role::kPublisher;
+  return Error{"unknown role \"" + std::string(text) +
+               "\" (analyst, operator, admin or publisher)"};
 }
 
 std::string hash_token(std::string_view token) {
@@ -122,8 +128,9 @@ Result<std::vector<TokenEntry>> read_tokens(const std::string& path) {
       if (!expires) return Error{where + "the expiry is not an instant: " + expires.error()};
       entry.expires_ms = *expires;
     }
-    if (entry.caller.role == Role::kOperator && entry.caller.partner.empty()) {
-      return Error{where + "an operator token needs a partner"};
+    if (needs_partner(entry.caller.role) && entry.caller.partner.empty()) {
+      return Error{where + "an " + std::string(role_name(entry.caller.role)) +
+                   " token needs a partner"};
     }
     entries.push_back(std::move(entry));
   }
@@ -132,11 +139,13 @@ Result<std::vector<TokenEntry>> read_tokens(const std::string& path) {
 
 Result<std::string> add_token(const std::string& path, const Caller& caller, int64_t expires_ms) {
   if (!valid_name(caller.name)) return Error{"--name must be 1 to 64 printable characters"};
-  if (caller.role == Role::kOperator && caller.partner.empty()) {
-    return Error{"an operator token needs --partner (the partner id it acts for)"};
+  if (needs_partner(caller.role) && caller.partner.empty()) {
+    return Error{"a" + std::string(caller.role == Role::kOperator ? "n " : " ") +
+                 std::string(role_name(caller.role)) +
+                 " token needs --partner (the partner id it acts for)"};
   }
-  if (caller.role != Role::kOperator && !caller.partner.empty()) {
-    return Error{"--partner is for operator tokens only"};
+  if (!needs_partner(caller.role) && !caller.partner.empty()) {
+    return Error{"--partner is for operator and publisher tokens only"};
   }
   if (!valid_name(caller.partner) && !caller.partner.empty()) return Error{"bad --partner"};
   auto entries = read_tokens(path);

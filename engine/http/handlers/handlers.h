@@ -21,5 +21,6 @@ ApiReply healthz(const ApiContext& context, const ApiRequest& request);
 ApiReply readyz(const ApiContext& context, const ApiRequest& request);
 ApiReply openapi(const ApiContext& context, const ApiRequest& request);
 ApiReply oidc_config(const ApiContext& context, const ApiRequest& request);
+ApiReply events(const ApiContext& context, const ApiRequest& request);
 
 }  // namespace ketenflow::http::handlers
