@@ -45,10 +45,10 @@ CHECKS = ",".join([
 
 
 def answers(lines):
-    """Statuses per route from the access log lines ("http GET ROUTE STATUS N ms")."""
+    """Statuses per route from the access log lines ("http GET|POST ROUTE STATUS N ms")."""
     out = {}
     for line in lines:
-        m = re.search(r" http GET (\S+) (\d{3}) [0-9.]+ ms", line)
+        m = re.search(r" http (?:GET|POST) (\S+) (\d{3}) [0-9.]+ ms", line)
         if m:
             out.setdefault(m.group(1), set()).add(int(m.group(2)))
     return out
